@@ -3,22 +3,22 @@
  * tell it apart and show nothing. Long work takes a standard AbortSignal.
  */
 export class CancelledError extends Error {
-  constructor(message = 'Cancelled') {
-    super(message);
-    this.name = 'CancelledError';
-  }
+    constructor(message = 'Cancelled') {
+        super(message);
+        this.name = 'CancelledError';
+    }
 }
 
 export function isCancellation(error: unknown): boolean {
-  return (
-    error instanceof CancelledError ||
-    (error instanceof Error && (error.name === 'AbortError' || error.name === 'CancelledError'))
-  );
+    return (
+        error instanceof CancelledError ||
+        (error instanceof Error && (error.name === 'AbortError' || error.name === 'CancelledError'))
+    );
 }
 
 /** Throws CancelledError when the signal has fired. */
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw new CancelledError();
-  }
+    if (signal?.aborted) {
+        throw new CancelledError();
+    }
 }

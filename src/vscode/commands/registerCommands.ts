@@ -8,24 +8,24 @@ export type CommandHandler = (...args: unknown[]) => unknown;
  * Handlers throw; they never show errors themselves.
  */
 export function registerCommand(
-  context: vscode.ExtensionContext,
-  log: vscode.LogOutputChannel,
-  id: string,
-  handler: CommandHandler,
+    context: vscode.ExtensionContext,
+    log: vscode.LogOutputChannel,
+    id: string,
+    handler: CommandHandler,
 ): void {
-  context.subscriptions.push(
-    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-      try {
-        return await handler(...args);
-      } catch (error) {
-        await reportError(log, id, error);
-        return undefined;
-      }
-    }),
-  );
+    context.subscriptions.push(
+        vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+            try {
+                return await handler(...args);
+            } catch (error) {
+                await reportError(log, id, error);
+                return undefined;
+            }
+        }),
+    );
 }
 
 export function registerCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
-  registerCommand(context, log, 'swarmStacks.showLog', () => log.show(true));
-  registerCommand(context, log, 'swarmStacks.refresh', () => undefined);
+    registerCommand(context, log, 'swarmStacks.showLog', () => log.show(true));
+    registerCommand(context, log, 'swarmStacks.refresh', () => undefined);
 }

@@ -1,0 +1,281 @@
+/**
+ * Deploy = plan, then apply. The plan is pure: it compares what the compose file converts to with
+ * what the engine holds and says what will be created, updated (with the spec changes), left alone
+ * and pruned. Nothing is sent to the engine until the plan holds no blocking problem.
+ */
+import type { Config, ConfigSpec, Network, NetworkCreateRequest, Platform, Secret, SecretSpec, Service, ServiceSpec } from '../specs';
+import { IMAGE_LABEL, NAMESPACE_LABEL, descopedName } from './names';
+import { diffSpecs, formatSpecChanges, type SpecChange } from './spec-diff';
+
+export type ResolveImageMode = 'always' | 'changed' | 'never';
+
+export const RESOLVE_IMAGE_MODES: readonly ResolveImageMode[] = ['always', 'changed', 'never'];
+
+/** What the conversion of a compose file gives, named as the stack names its objects. */
+export interface DesiredStack {
+    stackName: string;
+    networks: { key: string; name: string; request: NetworkCreateRequest }[];
+    externalNetworks: string[];
+    secrets: { key: string; name: string; spec: SecretSpec }[];
+    configs: { key: string; name: string; spec: ConfigSpec }[];
+    services: { key: string; name: string; spec: ServiceSpec }[];
+}
+
+/** What the engine holds that the plan needs; read with a constant number of list calls. */
+export interface ExistingState {
+    /** Services labelled with the stack. */
+    services: Service[];
+    /** Services of the wanted names that are NOT labelled with the stack (a create would conflict). */
+    foreignServices: Service[];
+    /** Networks labelled with the stack. */
+    networks: Network[];
+    /** Networks of the wanted names that are not labelled with the stack. */
+    foreignNetworks: Network[];
+    /** Secrets and configs of the wanted names, whatever their labels (the CLI adopts them by name). */
+    secrets: Secret[];
+    configs: Config[];
+    /** Each external network named by the compose file, or undefined when it does not exist. */
+    externalNetworks: Map<string, Network | undefined>;
+}
+
+/** The outcome of asking a registry for an image's digest (the CLI's "QueryRegistry"). */
+export interface ImageResolution {
+    /** `name:tag@sha256:…` when the registry answered. */
+    pinnedImage?: string;
+    platforms?: Platform[];
+    /** Set when the registry could not be asked: the CLI's warning text. */
+    warning?: string;
+}
+
+export type ObjectAction = 'create' | 'update' | 'unchanged';
+
+export interface PlannedService {
+    key: string;
+    name: string;
+    action: ObjectAction;
+    spec: ServiceSpec;
+    existing?: Service;
+    changes: SpecChange[];
+}
+
+export interface PlannedObject<S> {
+    key: string;
+    name: string;
+    action: ObjectAction;
+    spec: S;
+    existingId?: string;
+    existingVersion?: number;
+}
+
+export interface DeployPlan {
+    stackName: string;
+    resolveImage: ResolveImageMode;
+    networks: PlannedObject<NetworkCreateRequest>[];
+    secrets: PlannedObject<SecretSpec>[];
+    configs: PlannedObject<ConfigSpec>[];
+    services: PlannedService[];
+    prune: { name: string; id: string }[];
+    /** Problems that stop the deploy before anything is sent. */
+    problems: string[];
+    warnings: string[];
+}
+
+/**
+ * The images to ask a registry about, as the CLI decides per service (spec §1.5), each once.
+ * Under `changed` and `never`, a service whose compose image equals the image label of its last
+ * deploy keeps the image it runs and is not asked about.
+ */
+export function imagesToResolve(desired: DesiredStack, existing: ExistingState, mode: ResolveImageMode): string[] {
+    if (mode === 'never') {
+        return [];
+    }
+    const byName = new Map(existing.services.map((s) => [s.Spec.Name, s]));
+    const images = new Set<string>();
+    for (const service of desired.services) {
+        const image = composeImage(service.spec);
+        const current = byName.get(service.name);
+        if (mode === 'changed' && current && current.Spec.Labels?.[IMAGE_LABEL] === image) {
+            continue;
+        }
+        images.add(image);
+    }
+    return [...images];
+}
+
+export interface PlanOptions {
+    resolveImage: ResolveImageMode;
+    prune: boolean;
+    /** Resolutions for the images `imagesToResolve` named. */
+    resolutions: Map<string, ImageResolution>;
+    /** The client-side tag normalisation (`nginx` → `nginx:latest`). */
+    normalizeImage(image: string): string;
+}
+
+export function planDeploy(desired: DesiredStack, existing: ExistingState, options: PlanOptions): DeployPlan {
+    const problems: string[] = [];
+    const warnings: string[] = [];
+
+    for (const [name, network] of existing.externalNetworks) {
+        if (!network) {
+            problems.push(
+                `network "${name}" is declared as external, but could not be found. You need to create a swarm-scoped network before the stack is deployed`,
+            );
+        } else if (network.Scope !== 'swarm') {
+            problems.push(
+                `network "${name}" is declared as external, but it is not in the right scope: "${network.Scope}" instead of "swarm"`,
+            );
+        }
+    }
+
+    const labelledNetworks = new Set(existing.networks.map((n) => n.Name));
+    const foreignNetworks = new Set(existing.foreignNetworks.map((n) => n.Name));
+    const networks = desired.networks.map((n): PlannedObject<NetworkCreateRequest> => {
+        if (!labelledNetworks.has(n.name) && foreignNetworks.has(n.name)) {
+            problems.push(`network ${n.name} already exists and does not belong to stack ${desired.stackName}: remove it or give the stack's network another name`);
+        }
+        // Existing stack networks are never updated, as the CLI does.
+        return { key: n.key, name: n.name, spec: n.request, action: labelledNetworks.has(n.name) ? 'unchanged' : 'create' };
+    });
+
+    const secrets = desired.secrets.map((s) => planObject(s, existing.secrets, 'secret', problems));
+    const configs = desired.configs.map((c) => planObject(c, existing.configs, 'config', problems));
+
+    const labelledServices = new Map(existing.services.map((s) => [s.Spec.Name ?? '', s]));
+    const foreignServices = new Set(existing.foreignServices.map((s) => s.Spec.Name));
+    const services = desired.services.map((s): PlannedService => {
+        const current = labelledServices.get(s.name);
+        if (!current && foreignServices.has(s.name)) {
+            problems.push(`service ${s.name} already exists and does not belong to stack ${desired.stackName}`);
+        }
+        const spec = finalServiceSpec(s.spec, current, options, warnings);
+        if (!current) {
+            return { key: s.key, name: s.name, action: 'create', spec, changes: [] };
+        }
+        const changes = diffSpecs(withDaemonDefaults(current.Spec), withDaemonDefaults(spec));
+        return { key: s.key, name: s.name, action: changes.length ? 'update' : 'unchanged', spec, existing: current, changes };
+    });
+
+    const wanted = new Set(desired.services.map((s) => s.key));
+    const prune = options.prune
+        ? existing.services
+              .filter((s) => {
+                  const key = descopedName(desired.stackName, s.Spec.Name ?? '');
+                  return key === undefined || !wanted.has(key);
+              })
+              .map((s) => ({ name: s.Spec.Name ?? s.ID, id: s.ID }))
+              .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        : [];
+
+    return { stackName: desired.stackName, resolveImage: options.resolveImage, networks, secrets, configs, services, prune, problems, warnings };
+}
+
+function planObject<S extends SecretSpec | ConfigSpec>(
+    wanted: { key: string; name: string; spec: S },
+    existing: readonly (Secret | Config)[],
+    kind: 'secret' | 'config',
+    problems: string[],
+): PlannedObject<S> {
+    const current = existing.find((o) => o.Spec.Name === wanted.name);
+    if (!current) {
+        return { key: wanted.key, name: wanted.name, spec: wanted.spec, action: 'create' };
+    }
+    const base = { key: wanted.key, name: wanted.name, spec: wanted.spec, existingId: current.ID, existingVersion: current.Version.Index };
+    // The engine never shows a secret's data, so a secret is always updated as the CLI does (the
+    // engine refuses the update when the data changed). A config's data is visible: a changed one
+    // is reported before anything is sent, since swarm configs are immutable.
+    if (kind === 'config' && current.Spec.Data !== undefined && wanted.spec.Data !== undefined && current.Spec.Data !== wanted.spec.Data) {
+        problems.push(
+            `config ${wanted.name} exists with other content, and swarm configs cannot change: give the new content another name (for example a version in its name: key), or remove the stack first`,
+        );
+    }
+    const sameLabels = JSON.stringify(sortedEntries(current.Spec.Labels)) === JSON.stringify(sortedEntries(wanted.spec.Labels));
+    if (kind === 'config' && sameLabels && current.Spec.Data === wanted.spec.Data) {
+        return { ...base, action: 'unchanged' };
+    }
+    return { ...base, action: 'update' };
+}
+
+function sortedEntries(labels: Record<string, string> | undefined): [string, string][] {
+    return Object.entries(labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The compose image string, as carried in the service's image label. */
+export function composeImage(spec: ServiceSpec): string {
+    return spec.Labels?.[IMAGE_LABEL] ?? spec.TaskTemplate.ContainerSpec?.Image ?? '';
+}
+
+/**
+ * The spec that is sent: the image chosen by `--resolve-image` (spec §1.5 table), and ForceUpdate
+ * copied from the running service so that tasks are not restarted for nothing.
+ */
+function finalServiceSpec(spec: ServiceSpec, current: Service | undefined, options: PlanOptions, warnings: string[]): ServiceSpec {
+    const image = composeImage(spec);
+    const sameAsLastDeploy = current !== undefined && current.Spec.Labels?.[IMAGE_LABEL] === image;
+    let finalImage = options.normalizeImage(image);
+    let platforms: Platform[] | undefined;
+    if (current && sameAsLastDeploy && options.resolveImage !== 'always') {
+        finalImage = current.Spec.TaskTemplate.ContainerSpec?.Image ?? finalImage;
+    } else if (options.resolveImage !== 'never') {
+        const resolution = options.resolutions.get(image);
+        if (resolution?.pinnedImage) {
+            finalImage = resolution.pinnedImage;
+            platforms = resolution.platforms?.length ? resolution.platforms : undefined;
+        } else if (resolution?.warning && !warnings.includes(resolution.warning)) {
+            warnings.push(resolution.warning);
+        }
+    }
+    const placement = { ...(spec.TaskTemplate.Placement ?? {}) };
+    if (platforms) {
+        placement.Platforms = platforms;
+    } else {
+        delete placement.Platforms;
+    }
+    return {
+        ...spec,
+        TaskTemplate: {
+            ...spec.TaskTemplate,
+            ContainerSpec: { ...spec.TaskTemplate.ContainerSpec, Image: finalImage },
+            Placement: placement,
+            ForceUpdate: current?.Spec.TaskTemplate.ForceUpdate ?? spec.TaskTemplate.ForceUpdate ?? 0,
+        },
+    };
+}
+
+/** What the daemon stores for fields we may leave out: a replicated service without replicas runs 1. */
+function withDaemonDefaults(spec: ServiceSpec): ServiceSpec {
+    if (spec.Mode?.Replicated && spec.Mode.Replicated.Replicas === undefined) {
+        return { ...spec, Mode: { ...spec.Mode, Replicated: { Replicas: 1 } } };
+    }
+    if (!spec.Mode) {
+        return { ...spec, Mode: { Replicated: { Replicas: 1 } } };
+    }
+    return spec;
+}
+
+/** True when the plan would change nothing in the engine. */
+export function planIsEmpty(plan: DeployPlan): boolean {
+    const idle = (o: { action: ObjectAction }) => o.action === 'unchanged';
+    return plan.networks.every(idle) && plan.secrets.every(idle) && plan.configs.every(idle) && plan.services.every(idle) && plan.prune.length === 0;
+}
+
+/** The plan as lines a person reads before confirming (CLI `--dry-run`, the editor's confirmation). */
+export function describePlan(plan: DeployPlan): string[] {
+    const lines: string[] = [];
+    const verb = { create: 'create', update: 'update', unchanged: 'unchanged' } as const;
+    for (const n of plan.networks) lines.push(`network ${n.name}: ${verb[n.action]}`);
+    for (const s of plan.secrets) lines.push(`secret ${s.name}: ${s.action === 'update' ? 'update labels' : verb[s.action]}`);
+    for (const c of plan.configs) lines.push(`config ${c.name}: ${c.action === 'update' ? 'update labels' : verb[c.action]}`);
+    for (const s of plan.services) {
+        lines.push(`service ${s.name}: ${verb[s.action]}`);
+        for (const change of formatSpecChanges(s.changes)) {
+            lines.push(`    ${change}`);
+        }
+    }
+    for (const p of plan.prune) lines.push(`service ${p.name}: remove (prune)`);
+    return lines;
+}
+
+/** The stack a labelled object belongs to. */
+export function stackOf(labels: Record<string, string> | null | undefined): string | undefined {
+    return labels?.[NAMESPACE_LABEL];
+}
