@@ -1,0 +1,352 @@
+/**
+ * `deploy`: read what the stack has in the engine, plan, then apply in the CLI's order (prune,
+ * networks, secrets, configs, services). Independent requests of one step run concurrently. A
+ * failure part-way says exactly what was applied and what was not; running the deploy again
+ * converges, because every step starts from what the engine holds.
+ */
+import { ConversionError, resolveObjectIds, type StackSpecs } from '../compose/convert';
+import { isCancellation } from '../cancellation';
+import { normalizeImageReference } from '../image-reference';
+import type { Config, DistributionInspect, Network, Platform, Secret, ServiceSpec } from '../specs';
+import { errorKind, mapLimit, type CallOptions, type StackEngine } from './engine';
+import { NAMESPACE_LABEL, stackLabelFilter } from './names';
+import { imagesToResolve, planDeploy, type DeployPlan, type DesiredStack, type ExistingState, type ImageResolution, type ResolveImageMode } from './plan';
+
+export const NOT_A_MANAGER_MESSAGE =
+    'this node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again';
+
+const PLACEHOLDER_ID = '<created by this deploy>';
+// Services are created and updated a few at a time: enough to be quick, few enough to spare the manager.
+const SERVICE_CONCURRENCY = 4;
+// A registry that answers takes well under a second; none answering must not stall the deploy.
+const REGISTRY_TIMEOUT_MS = 3_000;
+
+export interface DeployOptions {
+    resolveImage: ResolveImageMode;
+    prune: boolean;
+    signal?: AbortSignal;
+    /** Progress lines (`Creating service prod_web`), as the CLI prints them. */
+    onProgress?(message: string): void;
+}
+
+/** Everything `deploy` needs to know before it may send anything. */
+export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stackName: string, options: DeployOptions): Promise<DeployPlan> {
+    const call: CallOptions = { signal: options.signal };
+    const info = await engine.info(call);
+    if (!info.swarm.controlAvailable) {
+        throw new Error(NOT_A_MANAGER_MESSAGE);
+    }
+    const existing = await readExistingState(engine, specs, stackName, call);
+
+    // IDs of the secrets and configs the services reference: the existing ones now, a placeholder
+    // for the ones this deploy creates (their services then differ and are updated anyway).
+    const ids = objectIds(specs, existing, PLACEHOLDER_ID);
+    const problems: string[] = [];
+    const desired: DesiredStack = {
+        stackName,
+        networks: specs.networks,
+        externalNetworks: specs.externalNetworks,
+        secrets: specs.secrets,
+        configs: specs.configs,
+        services: specs.services.map((s) => {
+            try {
+                return { key: s.key, name: s.name, spec: resolveObjectIds(s.spec, ids, s.key) };
+            } catch (error) {
+                problems.push(error instanceof Error ? error.message : String(error));
+                return { key: s.key, name: s.name, spec: s.spec };
+            }
+        }),
+    };
+
+    const images = imagesToResolve(desired, existing, options.resolveImage);
+    const resolutions = await resolveImages(engine, images, options.signal);
+    const plan = planDeploy(desired, existing, {
+        resolveImage: options.resolveImage,
+        prune: options.prune,
+        resolutions,
+        normalizeImage: safeNormalize,
+    });
+    plan.problems.unshift(...problems);
+    return plan;
+}
+
+/** Reads the stack's objects with one list call per kind (plus one per external network). */
+async function readExistingState(engine: StackEngine, specs: StackSpecs, stackName: string, call: CallOptions): Promise<ExistingState> {
+    const serviceNames = specs.services.map((s) => s.name);
+    const networkNames = specs.networks.map((n) => n.name);
+    const secretNames = unique([...specs.secrets.map((s) => s.name), ...specs.services.flatMap((s) => s.secretNames)]);
+    const configNames = unique([...specs.configs.map((c) => c.name), ...specs.services.flatMap((s) => s.configNames)]);
+    const byName = <T>(names: string[], list: (filters: Record<string, string[]>) => Promise<T[]>) =>
+        names.length === 0 ? Promise.resolve([] as T[]) : list({ name: names });
+
+    const [services, namedServices, networks, namedNetworks, secrets, configs, externals] = await Promise.all([
+        engine.listServices(stackLabelFilter(stackName), {}, call),
+        byName(serviceNames, (f) => engine.listServices(f, {}, call)),
+        engine.listNetworks(stackLabelFilter(stackName), call),
+        byName(networkNames, (f) => engine.listNetworks(f, call)),
+        byName(secretNames, (f) => engine.listSecrets(f, call)),
+        byName(configNames, (f) => engine.listConfigs(f, call)),
+        Promise.all(specs.externalNetworks.filter(isUserDefinedNetwork).map(async (name) => [name, await inspectOrUndefined(engine, name, call)] as const)),
+    ]);
+    // The engine's name filters match prefixes: keep exact names only.
+    const exact = <T>(items: T[], names: string[], nameOf: (item: T) => string | undefined) => items.filter((i) => names.includes(nameOf(i) ?? ''));
+    return {
+        services,
+        foreignServices: exact(namedServices, serviceNames, (s) => s.Spec.Name).filter((s) => s.Spec.Labels?.[NAMESPACE_LABEL] !== stackName),
+        networks,
+        foreignNetworks: exact(namedNetworks, networkNames, (n) => n.Name).filter((n) => n.Labels?.[NAMESPACE_LABEL] !== stackName),
+        secrets: exact(secrets, secretNames, (s: Secret) => s.Spec.Name),
+        configs: exact(configs, configNames, (c: Config) => c.Spec.Name),
+        externalNetworks: new Map(externals),
+    };
+}
+
+async function inspectOrUndefined(engine: StackEngine, name: string, call: CallOptions): Promise<Network | undefined> {
+    try {
+        return await engine.inspectNetwork(name, call);
+    } catch (error) {
+        if (errorKind(error) === 'notFound') return undefined;
+        throw error;
+    }
+}
+
+/** Networks the engine has built in; only other names are checked for existence (CLI rule). */
+export function isUserDefinedNetwork(name: string): boolean {
+    return !['default', 'bridge', 'host', 'none'].includes(name) && !name.startsWith('container:');
+}
+
+function objectIds(specs: StackSpecs, existing: ExistingState, placeholder: string) {
+    const secrets = new Map(existing.secrets.map((s) => [s.Spec.Name, s.ID]));
+    const configs = new Map(existing.configs.map((c) => [c.Spec.Name, c.ID]));
+    for (const s of specs.secrets) if (!secrets.has(s.name)) secrets.set(s.name, placeholder);
+    for (const c of specs.configs) if (!configs.has(c.name)) configs.set(c.name, placeholder);
+    return { secrets, configs };
+}
+
+/**
+ * Asks the registry for each distinct image once, all at once, with a short timeout. Without a
+ * registry each answer is a warning, as the CLI gives, instead of a wait per service.
+ */
+export async function resolveImages(engine: StackEngine, images: string[], signal?: AbortSignal): Promise<Map<string, ImageResolution>> {
+    const results = await Promise.all(
+        images.map(async (image): Promise<[string, ImageResolution]> => {
+            const normalized = safeNormalize(image);
+            try {
+                const answer = await engine.distributionInspect(normalized, { timeoutMs: REGISTRY_TIMEOUT_MS }, { signal });
+                return [image, pinned(normalized, answer)];
+            } catch (error) {
+                if (signal?.aborted) throw error;
+                return [image, { warning: digestWarning(normalized) }];
+            }
+        }),
+    );
+    return new Map(results);
+}
+
+/** The CLI's warning when a registry could not be asked (spec §1.5). */
+export function digestWarning(image: string): string {
+    return `image ${image} could not be accessed on a registry to record\nits digest. Each node will access ${image} independently,\npossibly leading to different nodes running different\nversions of the image.\n`;
+}
+
+function pinned(image: string, answer: DistributionInspect): ImageResolution {
+    const platforms: Platform[] = [];
+    for (const p of answer.Platforms ?? []) {
+        if (p.os === 'unknown' || p.architecture === 'unknown') continue;
+        const platform: Platform = { Architecture: p.architecture?.toLowerCase() === 'arm' ? '' : p.architecture, OS: p.os };
+        if (!platforms.some((q) => q.Architecture === platform.Architecture && q.OS === platform.OS)) platforms.push(platform);
+    }
+    const pinnedImage = image.includes('@') ? image : `${image}@${answer.Descriptor.digest}`;
+    return { pinnedImage, platforms };
+}
+
+function safeNormalize(image: string): string {
+    try {
+        return normalizeImageReference(image);
+    } catch {
+        return image;
+    }
+}
+
+function unique(names: string[]): string[] {
+    return [...new Set(names)].sort();
+}
+
+export interface AppliedStep {
+    kind: 'network' | 'secret' | 'config' | 'service';
+    name: string;
+    action: 'create' | 'update' | 'remove';
+    id?: string;
+}
+
+export interface DeployResult {
+    plan: DeployPlan;
+    applied: AppliedStep[];
+    warnings: string[];
+}
+
+/** A deploy that stopped part-way: what was applied and what was not, and why. */
+export class PartialDeployError extends Error {
+    constructor(
+        readonly applied: AppliedStep[],
+        readonly notApplied: string[],
+        readonly failures: string[],
+    ) {
+        super(
+            `${failures.join('\n')}\n` +
+                `Applied: ${applied.length ? applied.map((a) => `${a.action} ${a.kind} ${a.name}`).join(', ') : 'nothing'}.\n` +
+                `Not applied: ${notApplied.length ? notApplied.join(', ') : 'nothing'}.\n` +
+                'Deploying again continues from what the engine now holds.',
+        );
+        this.name = 'PartialDeployError';
+    }
+}
+
+/** Applies a plan that has no problems. */
+export async function applyDeploy(engine: StackEngine, plan: DeployPlan, options: DeployOptions): Promise<DeployResult> {
+    if (plan.problems.length) {
+        throw new Error(plan.problems.join('\n'));
+    }
+    const call: CallOptions = { signal: options.signal };
+    const progress = options.onProgress ?? (() => undefined);
+    const applied: AppliedStep[] = [];
+    const warnings = [...plan.warnings];
+    const failures: string[] = [];
+    const pending = new Set<string>([
+        ...plan.prune.map((p) => `remove service ${p.name}`),
+        ...plan.networks.filter((n) => n.action === 'create').map((n) => `create network ${n.name}`),
+        ...plan.secrets.filter((s) => s.action !== 'unchanged').map((s) => `${s.action} secret ${s.name}`),
+        ...plan.configs.filter((c) => c.action !== 'unchanged').map((c) => `${c.action} config ${c.name}`),
+        ...plan.services.filter((s) => s.action !== 'unchanged').map((s) => `${s.action} service ${s.name}`),
+    ]);
+
+    const step = async <T>(label: string, record: Omit<AppliedStep, 'id'>, work: () => Promise<T & { id?: string }>): Promise<(T & { id?: string }) | undefined> => {
+        try {
+            const result = await work();
+            applied.push({ ...record, id: result.id });
+            pending.delete(label);
+            return result;
+        } catch (error) {
+            if (options.signal?.aborted) throw error;
+            failures.push(error instanceof Error ? error.message : String(error));
+            return undefined;
+        }
+    };
+    const stopIfFailed = () => {
+        if (failures.length) throw new PartialDeployError(applied, [...pending], failures);
+    };
+
+    await mapLimit(plan.prune, SERVICE_CONCURRENCY, (p) =>
+        step(`remove service ${p.name}`, { kind: 'service', name: p.name, action: 'remove' }, async () => {
+            progress(`Removing service ${p.name}`);
+            await engine.removeService(p.id, call);
+            return {};
+        }),
+    );
+    stopIfFailed();
+
+    await Promise.all(
+        plan.networks
+            .filter((n) => n.action === 'create')
+            .map((n) =>
+                step(`create network ${n.name}`, { kind: 'network', name: n.name, action: 'create' }, async () => {
+                    progress(`Creating network ${n.name}`);
+                    try {
+                        return await engine.createNetwork({ ...n.spec, Driver: n.spec.Driver || 'overlay' }, call);
+                    } catch (error) {
+                        throw new Error(`failed to create network ${n.name}: ${error instanceof Error ? error.message : String(error)}`);
+                    }
+                }),
+            ),
+    );
+    stopIfFailed();
+
+    const secretIds = new Map<string, string>();
+    const configIds = new Map<string, string>();
+    await Promise.all([
+        ...plan.secrets.map((s) =>
+            s.action === 'unchanged'
+                ? (secretIds.set(s.name, s.existingId ?? ''), Promise.resolve())
+                : step(`${s.action} secret ${s.name}`, { kind: 'secret', name: s.name, action: s.action }, async () => {
+                      if (s.action === 'create') {
+                          progress(`Creating secret ${s.name}`);
+                          const created = await wrap(`failed to create secret ${s.name}`, () => engine.createSecret(s.spec, call));
+                          secretIds.set(s.name, created.id);
+                          return created;
+                      }
+                      await wrap(`failed to update secret ${s.name}`, () => engine.updateSecret(s.existingId ?? '', s.existingVersion ?? 0, s.spec, call));
+                      secretIds.set(s.name, s.existingId ?? '');
+                      return { id: s.existingId };
+                  }),
+        ),
+        ...plan.configs.map((c) =>
+            c.action === 'unchanged'
+                ? (configIds.set(c.name, c.existingId ?? ''), Promise.resolve())
+                : step(`${c.action} config ${c.name}`, { kind: 'config', name: c.name, action: c.action }, async () => {
+                      if (c.action === 'create') {
+                          progress(`Creating config ${c.name}`);
+                          const created = await wrap(`failed to create config ${c.name}`, () => engine.createConfig(c.spec, call));
+                          configIds.set(c.name, created.id);
+                          return created;
+                      }
+                      await wrap(`failed to update config ${c.name}`, () => engine.updateConfig(c.existingId ?? '', c.existingVersion ?? 0, c.spec, call));
+                      configIds.set(c.name, c.existingId ?? '');
+                      return { id: c.existingId };
+                  }),
+        ),
+    ]);
+    stopIfFailed();
+
+    await mapLimit(
+        plan.services.filter((s) => s.action !== 'unchanged'),
+        SERVICE_CONCURRENCY,
+        (s) =>
+            step(`${s.action} service ${s.name}`, { kind: 'service', name: s.name, action: s.action as 'create' | 'update' }, async () => {
+                const spec = withCreatedIds(s.spec, secretIds, configIds);
+                if (s.action === 'create' || !s.existing) {
+                    progress(`Creating service ${s.name}`);
+                    // Warnings of a create are not shown, as in the CLI.
+                    return wrap(`failed to create service ${s.name}`, () => engine.createService(spec, {}, call));
+                }
+                progress(`Updating service ${s.name} (id: ${s.existing.ID})`);
+                const result = await wrap(`failed to update service ${s.name}`, () => engine.updateService(s.existing!.ID, s.existing!.Version.Index, spec, {}, call));
+                warnings.push(...result.warnings);
+                return { id: s.existing.ID };
+            }),
+    );
+    stopIfFailed();
+    return { plan, applied, warnings };
+}
+
+/** Puts the IDs of objects this deploy created where the plan had placeholders. */
+function withCreatedIds(spec: ServiceSpec, secretIds: Map<string, string>, configIds: Map<string, string>): ServiceSpec {
+    const containerSpec = spec.TaskTemplate.ContainerSpec;
+    if (!containerSpec) return spec;
+    const needsIds = [...(containerSpec.Secrets ?? []), ...(containerSpec.Configs ?? [])].some(
+        (r) => ('SecretID' in r ? r.SecretID : r.ConfigID) === PLACEHOLDER_ID,
+    ) || containerSpec.Privileges?.CredentialSpec?.Config === PLACEHOLDER_ID;
+    if (!needsIds) return spec;
+    const ids = {
+        secrets: new Map([...(containerSpec.Secrets ?? []).map((r) => [r.SecretName, r.SecretID] as const), ...secretIds]),
+        configs: new Map([...(containerSpec.Configs ?? []).map((r) => [r.ConfigName, r.ConfigID] as const), ...configIds]),
+    };
+    try {
+        return resolveObjectIds(spec, ids);
+    } catch (error) {
+        if (error instanceof ConversionError) throw new Error(error.message);
+        throw error;
+    }
+}
+
+async function wrap<T>(prefix: string, work: () => Promise<T>): Promise<T> {
+    try {
+        return await work();
+    } catch (error) {
+        if (isCancellation(error)) throw error;
+        throw new Error(`${prefix}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+}
+
+/** The services a deploy touched, for `--wait`. */
+export function touchedServices(result: DeployResult): string[] {
+    return result.applied.filter((a) => a.kind === 'service' && a.action !== 'remove' && a.id).map((a) => a.id!);
+}

@@ -1,0 +1,82 @@
+/**
+ * What the stack engine needs from a Docker client. The Docker door's client satisfies it; the core
+ * stays free of dockerode and can be driven by any implementation.
+ */
+import type { Config, ConfigSpec, DistributionInspect, Network, NetworkCreateRequest, Node, Secret, SecretSpec, Service, ServiceSpec, Task } from '../specs';
+
+export type Filters = Record<string, string[]>;
+
+export interface CallOptions {
+    signal?: AbortSignal;
+    timeoutMs?: number;
+}
+
+export interface StackEngineEvent {
+    Type: string;
+    Action: string;
+    Actor: { ID: string; Attributes: Record<string, string> };
+    time: number;
+}
+
+export interface StackEngine {
+    readonly endpoint: { url: string };
+    info(options?: CallOptions): Promise<{ swarm: { controlAvailable: boolean; localNodeState: string; nodes?: number } }>;
+
+    listServices(filters?: Filters, params?: { status?: boolean }, options?: CallOptions): Promise<Service[]>;
+    inspectService(id: string, options?: CallOptions): Promise<Service>;
+    createService(spec: ServiceSpec, params?: { authHeader?: string }, options?: CallOptions): Promise<{ id: string; warnings: string[] }>;
+    updateService(
+        id: string,
+        version: number,
+        spec: ServiceSpec,
+        params?: { rollback?: 'previous'; registryAuthFrom?: 'spec' | 'previous-spec'; authHeader?: string },
+        options?: CallOptions,
+    ): Promise<{ warnings: string[] }>;
+    removeService(id: string, options?: CallOptions): Promise<void>;
+
+    listTasks(filters?: Filters, options?: CallOptions): Promise<Task[]>;
+    listNodes(filters?: Filters, options?: CallOptions): Promise<Node[]>;
+
+    listNetworks(filters?: Filters, options?: CallOptions): Promise<Network[]>;
+    inspectNetwork(id: string, options?: CallOptions): Promise<Network>;
+    createNetwork(request: NetworkCreateRequest, options?: CallOptions): Promise<{ id: string; warning?: string }>;
+    removeNetwork(id: string, options?: CallOptions): Promise<void>;
+
+    listSecrets(filters?: Filters, options?: CallOptions): Promise<Secret[]>;
+    createSecret(spec: SecretSpec, options?: CallOptions): Promise<{ id: string }>;
+    updateSecret(id: string, version: number, spec: SecretSpec, options?: CallOptions): Promise<void>;
+    removeSecret(id: string, options?: CallOptions): Promise<void>;
+
+    listConfigs(filters?: Filters, options?: CallOptions): Promise<Config[]>;
+    createConfig(spec: ConfigSpec, options?: CallOptions): Promise<{ id: string }>;
+    updateConfig(id: string, version: number, spec: ConfigSpec, options?: CallOptions): Promise<void>;
+    removeConfig(id: string, options?: CallOptions): Promise<void>;
+
+    distributionInspect(image: string, params?: { timeoutMs?: number; authHeader?: string }, options?: CallOptions): Promise<DistributionInspect>;
+
+    events(params: { filters?: Filters; since?: number | string }, signal?: AbortSignal): Promise<AsyncIterableIterator<StackEngineEvent>>;
+}
+
+/** Error kinds of the Docker door, read without importing it. */
+export function errorKind(error: unknown): string | undefined {
+    const kind = (error as { kind?: unknown } | null)?.kind;
+    return typeof kind === 'string' ? kind : undefined;
+}
+
+/** Runs `work` over `items` with at most `limit` at once, keeping the order of results. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+    const results: PromiseSettledResult<R>[] = new Array(items.length);
+    let next = 0;
+    const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+        while (next < items.length) {
+            const index = next++;
+            try {
+                results[index] = { status: 'fulfilled', value: await work(items[index], index) };
+            } catch (reason) {
+                results[index] = { status: 'rejected', reason };
+            }
+        }
+    });
+    await Promise.all(workers);
+    return results;
+}
