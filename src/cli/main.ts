@@ -1,26 +1,370 @@
-import { programHelp } from './usage';
+import { parseArgs, type ParseArgsConfig } from 'util';
+import { programHelp, verbHelp } from './usage';
 import { version } from '../../package.json';
+import { formatDiagnostic, sortDiagnostics } from '../core/diagnostics';
+import { isCancellation } from '../core/cancellation';
+import { stackFromCompose } from '../core/stack/from-compose';
+import { applyDeploy, prepareDeploy, touchedServices } from '../core/stack/deploy';
+import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type ResolveImageMode } from '../core/stack/plan';
+import { describeOutcome, waitForService, type ConvergenceProgress } from '../core/stack/converge';
+import { removeStack } from '../core/stack/remove';
+import { parseScaleArgument, restartService, rollbackService, scaleService, updateServiceImage } from '../core/stack/verbs';
+import { PS_HEADER, SERVICES_HEADER, STACK_HEADER, renderTable, serviceRows, stackRows, taskRows } from '../core/stack/tables';
+import { NAMESPACE_LABEL, stackLabelFilter, validateStackName } from '../core/stack/names';
+import type { StackEngine } from '../core/stack/engine';
 
 export interface CliIo {
     stdout: NodeJS.WritableStream & { isTTY?: boolean };
     stderr: NodeJS.WritableStream & { isTTY?: boolean };
     env: NodeJS.ProcessEnv;
+    /** Builds the engine client; injected so tests can point it elsewhere. */
+    connect?(options: { host?: string; timeoutMs?: number }): StackEngine;
+    signal?: AbortSignal;
 }
 
 /** A mistake in how the command was called: exit status 2. */
 export class UsageError extends Error {}
 
+/** A failure whose details were already printed (diagnostics): exit 1 with this one-line reason. */
+class ReportedFailure extends Error {}
+
+type Options = ParseArgsConfig['options'];
+
+const COMMON: NonNullable<Options> = {
+    help: { type: 'boolean', short: 'h' },
+    host: { type: 'string', short: 'H' },
+    timeout: { type: 'string' },
+};
+
+interface Verb {
+    options: NonNullable<Options>;
+    run(args: ParsedArgs, io: CliIo): Promise<number>;
+}
+
+interface ParsedArgs {
+    values: Record<string, string | boolean | string[] | undefined>;
+    positionals: string[];
+}
+
 /** Runs one invocation of the command line and returns its exit status. */
 export async function runCli(args: string[], io: CliIo): Promise<number> {
     const [first, ...rest] = args;
-    if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    if (first === undefined) {
+        io.stderr.write(programHelp);
+        return 2;
+    }
+    if (first === '--help' || first === '-h' || first === 'help') {
         io.stdout.write(programHelp);
-        return first === undefined ? 2 : 0;
+        return 0;
     }
     if (first === '--version' || first === '-v') {
         io.stdout.write(`swarm-stacks ${version}\n`);
         return 0;
     }
-    io.stderr.write(`swarm-stacks: unknown command "${first}"${rest.length ? '' : ''}. See 'swarm-stacks --help'.\n`);
-    return 2;
+    const verb = VERBS[first];
+    if (!verb) {
+        io.stderr.write(`swarm-stacks: unknown command "${first}". See 'swarm-stacks --help'.\n`);
+        return 2;
+    }
+    let parsed: ParsedArgs;
+    try {
+        parsed = parseArgs({ args: rest, options: { ...COMMON, ...verb.options }, allowPositionals: true, strict: true }) as ParsedArgs;
+    } catch (error) {
+        io.stderr.write(`swarm-stacks ${first}: ${error instanceof Error ? error.message : String(error)}\nSee 'swarm-stacks ${first} --help'.\n`);
+        return 2;
+    }
+    if (parsed.values.help) {
+        io.stdout.write(verbHelp[first] ?? programHelp);
+        return 0;
+    }
+    try {
+        return await verb.run(parsed, io);
+    } catch (error) {
+        if (error instanceof UsageError) {
+            io.stderr.write(`swarm-stacks ${first}: ${error.message}\nSee 'swarm-stacks ${first} --help'.\n`);
+            return 2;
+        }
+        if (isCancellation(error)) {
+            io.stderr.write('swarm-stacks: cancelled\n');
+            return 130;
+        }
+        const message = error instanceof Error ? error.message : String(error);
+        io.stderr.write(`${error instanceof ReportedFailure ? '' : 'swarm-stacks: '}${message}\n`);
+        return 1;
+    }
 }
+
+function engineFor(args: ParsedArgs, io: CliIo): StackEngine {
+    const timeoutSeconds = args.values.timeout === undefined ? undefined : Number(args.values.timeout);
+    if (timeoutSeconds !== undefined && !(timeoutSeconds > 0)) throw new UsageError('--timeout takes a number of seconds');
+    const connect = io.connect ?? defaultConnect;
+    return connect({ host: args.values.host as string | undefined, timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 });
+}
+
+function defaultConnect(options: { host?: string; timeoutMs?: number }): StackEngine {
+    // Loaded here so that `lint`, `convert` and `--help` never load the Docker client.
+    const { connectDocker } = require('../docker/connect') as typeof import('../docker/connect');
+    return connectDocker(options);
+}
+
+function oneStack(args: ParsedArgs, verb: string): string {
+    if (args.positionals.length !== 1) throw new UsageError(`"${verb}" requires exactly 1 argument: the stack name`);
+    return validateStackName(args.positionals[0]);
+}
+
+function composeFiles(args: ParsedArgs): string[] {
+    const files = ((args.values['compose-file'] as string[] | undefined) ?? []).flatMap((f) => f.split(',')).filter((f) => f !== '');
+    if (!files.length) throw new UsageError('specify a Compose file (with --compose-file)');
+    return files;
+}
+
+function waitTimeoutMs(args: ParsedArgs): number {
+    const raw = args.values['wait-timeout'] as string | undefined;
+    if (raw === undefined) return 10 * 60_000;
+    const seconds = Number(raw);
+    if (!(seconds > 0)) throw new UsageError('--wait-timeout takes a number of seconds');
+    return seconds * 1000;
+}
+
+/** Progress on stderr, only for a person watching a terminal. */
+function progressPrinter(io: CliIo): (p: ConvergenceProgress) => void {
+    if (!io.stderr.isTTY) return () => undefined;
+    return (p) => io.stderr.write(`\r\x1b[K${p.serviceName}: ${p.running}/${p.desired} running${p.updateState ? ` · ${p.updateState}` : ''}`);
+}
+
+async function waitAll(engine: StackEngine, serviceIds: string[], args: ParsedArgs, io: CliIo, expectRollback = false): Promise<void> {
+    const onProgress = progressPrinter(io);
+    const failures: string[] = [];
+    for (const id of serviceIds) {
+        const outcome = await waitForService(engine, id, { timeoutMs: waitTimeoutMs(args), signal: io.signal, onProgress, expectRollback });
+        if (io.stderr.isTTY) io.stderr.write('\r\x1b[K');
+        if (outcome.kind === 'converged') {
+            io.stderr.write(`${describeOutcome(outcome)}\n`);
+        } else {
+            failures.push(describeOutcome(outcome));
+        }
+    }
+    if (failures.length) throw new Error(failures.join('\n'));
+}
+
+function printDiagnostics(io: CliIo, diagnostics: Parameters<typeof sortDiagnostics>[0]): void {
+    for (const d of sortDiagnostics(diagnostics)) io.stderr.write(`${formatDiagnostic(d)}\n`);
+}
+
+const deploy: Verb = {
+    options: {
+        'compose-file': { type: 'string', short: 'c', multiple: true },
+        prune: { type: 'boolean' },
+        'resolve-image': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        wait: { type: 'boolean' },
+        'wait-timeout': { type: 'string' },
+        'no-dotenv': { type: 'boolean' },
+    },
+    async run(args, io) {
+        const stack = oneStack(args, 'deploy');
+        const files = composeFiles(args);
+        const mode = (args.values['resolve-image'] as string | undefined) ?? 'always';
+        const loaded = stackFromCompose(files, { stackName: stack, env: io.env, dotEnv: !args.values['no-dotenv'] });
+        printDiagnostics(io, loaded.diagnostics);
+        if (loaded.load.dotEnvFile) io.stderr.write(`Read variables from ${loaded.load.dotEnvFile} (the environment wins; --no-dotenv turns this off)\n`);
+        if (!loaded.specs) {
+            const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
+            throw new ReportedFailure(`swarm-stacks: ${errors} error${errors === 1 ? '' : 's'} in the compose file${files.length > 1 ? 's' : ''}; nothing was deployed`);
+        }
+        if (!RESOLVE_IMAGE_MODES.includes(mode as ResolveImageMode)) throw new UsageError(`invalid option ${mode} for flag --resolve-image`);
+        const engine = engineFor(args, io);
+        const options = { resolveImage: mode as ResolveImageMode, prune: Boolean(args.values.prune), signal: io.signal, onProgress: (line: string) => io.stdout.write(`${line}\n`) };
+        const plan = await prepareDeploy(engine, loaded.specs, stack, options);
+        if (plan.problems.length) {
+            throw new Error(`${plan.problems.join('\n')}\nNothing was deployed.`);
+        }
+        if (args.values['dry-run']) {
+            for (const line of describePlan(plan)) io.stdout.write(`${line}\n`);
+            for (const warning of plan.warnings) io.stderr.write(warning);
+            return 0;
+        }
+        if (planIsEmpty(plan)) {
+            io.stdout.write(`Stack ${stack} is up to date: nothing to change.\n`);
+            return 0;
+        }
+        const result = await applyDeploy(engine, plan, options);
+        for (const warning of result.warnings) io.stderr.write(warning.endsWith('\n') ? warning : `${warning}\n`);
+        if (args.values.wait) await waitAll(engine, touchedServices(result), args, io);
+        return 0;
+    },
+};
+
+const rm: Verb = {
+    options: { wait: { type: 'boolean' }, 'wait-timeout': { type: 'string' } },
+    async run(args, io) {
+        if (args.positionals.length < 1) throw new UsageError('"rm" requires at least 1 argument: the stack name');
+        const stacks = args.positionals.map(validateStackName);
+        const engine = engineFor(args, io);
+        const errors: string[] = [];
+        for (const stack of stacks) {
+            const result = await removeStack(engine, stack, {
+                wait: Boolean(args.values.wait),
+                waitTimeoutMs: waitTimeoutMs(args),
+                signal: io.signal,
+                onProgress: (line) => io.stdout.write(`${line}\n`),
+            });
+            if (result.nothingFound) io.stderr.write(`Nothing found in stack: ${stack}\n`);
+            for (const failure of result.failures) io.stderr.write(`${failure}\n`);
+            if (result.failures.length) errors.push(`failed to remove some resources from stack: ${stack}`);
+        }
+        if (errors.length) throw new Error(errors.join('\n'));
+        return 0;
+    },
+};
+
+const ls: Verb = {
+    options: {},
+    async run(args, io) {
+        if (args.positionals.length) throw new UsageError('"ls" accepts no arguments');
+        const services = await engineFor(args, io).listServices({ label: [NAMESPACE_LABEL] }, {}, { signal: io.signal });
+        io.stdout.write(renderTable(STACK_HEADER, stackRows(services)));
+        return 0;
+    },
+};
+
+const services: Verb = {
+    options: { quiet: { type: 'boolean', short: 'q' } },
+    async run(args, io) {
+        const stack = oneStack(args, 'services');
+        const list = await engineFor(args, io).listServices(stackLabelFilter(stack), { status: !args.values.quiet }, { signal: io.signal });
+        if (!list.length) {
+            io.stderr.write(`Nothing found in stack: ${stack}\n`);
+            return 0;
+        }
+        const rows = serviceRows(list);
+        io.stdout.write(args.values.quiet ? rows.map((r) => `${r[0]}\n`).join('') : renderTable(SERVICES_HEADER, rows));
+        return 0;
+    },
+};
+
+const ps: Verb = {
+    options: { quiet: { type: 'boolean', short: 'q' } },
+    async run(args, io) {
+        const stack = oneStack(args, 'ps');
+        const engine = engineFor(args, io);
+        const [tasks, list, nodes] = await Promise.all([
+            engine.listTasks(stackLabelFilter(stack), { signal: io.signal }),
+            engine.listServices(stackLabelFilter(stack), {}, { signal: io.signal }),
+            engine.listNodes(undefined, { signal: io.signal }),
+        ]);
+        if (!tasks.length) throw new Error(`nothing found in stack: ${stack}`);
+        const rows = taskRows(tasks, list, nodes);
+        io.stdout.write(args.values.quiet ? rows.map((r) => `${r[0]}\n`).join('') : renderTable(PS_HEADER, rows));
+        return 0;
+    },
+};
+
+const detachOptions: NonNullable<Options> = { detach: { type: 'boolean', short: 'd' }, 'wait-timeout': { type: 'string' } };
+
+function oneService(args: ParsedArgs, verb: string): string {
+    if (args.positionals.length !== 1) throw new UsageError(`"${verb}" requires exactly 1 argument: the service`);
+    return args.positionals[0];
+}
+
+const update: Verb = {
+    options: { image: { type: 'string' }, ...detachOptions },
+    async run(args, io) {
+        const service = oneService(args, 'update');
+        const image = args.values.image as string | undefined;
+        if (!image) throw new UsageError('--image is required');
+        const engine = engineFor(args, io);
+        const result = await updateServiceImage(engine, service, image, { signal: io.signal });
+        io.stdout.write(`${service}\n`);
+        for (const warning of result.warnings) io.stderr.write(`${warning}\n`);
+        if (!args.values.detach) await waitAll(engine, [result.service.ID], args, io);
+        return 0;
+    },
+};
+
+const scale: Verb = {
+    options: detachOptions,
+    async run(args, io) {
+        if (!args.positionals.length) throw new UsageError('"scale" requires at least 1 argument: SERVICE=REPLICAS');
+        let requests;
+        try {
+            requests = args.positionals.map(parseScaleArgument);
+        } catch (error) {
+            throw new UsageError(error instanceof Error ? error.message : String(error));
+        }
+        const engine = engineFor(args, io);
+        const errors: string[] = [];
+        const ids: string[] = [];
+        for (const request of requests) {
+            try {
+                const result = await scaleService(engine, request.service, request.replicas, { signal: io.signal });
+                ids.push(result.service.ID);
+                io.stdout.write(`${request.service} scaled to ${request.replicas}\n`);
+            } catch (error) {
+                if (isCancellation(error)) throw error;
+                errors.push(`${request.service}: ${error instanceof Error ? error.message : String(error)}`);
+            }
+        }
+        if (!args.values.detach && ids.length) await waitAll(engine, ids, args, io);
+        if (errors.length) throw new Error(errors.join('\n'));
+        return 0;
+    },
+};
+
+const rollback: Verb = {
+    options: detachOptions,
+    async run(args, io) {
+        const service = oneService(args, 'rollback');
+        const engine = engineFor(args, io);
+        const result = await rollbackService(engine, service, { signal: io.signal });
+        io.stdout.write(`${service}\n`);
+        if (!args.values.detach) await waitAll(engine, [result.service.ID], args, io, true);
+        return 0;
+    },
+};
+
+const restart: Verb = {
+    options: detachOptions,
+    async run(args, io) {
+        const service = oneService(args, 'restart');
+        const engine = engineFor(args, io);
+        const result = await restartService(engine, service, { signal: io.signal });
+        io.stdout.write(`${service}\n`);
+        if (!args.values.detach) await waitAll(engine, [result.service.ID], args, io);
+        return 0;
+    },
+};
+
+const convert: Verb = {
+    options: { 'compose-file': { type: 'string', short: 'c', multiple: true }, 'no-dotenv': { type: 'boolean' } },
+    async run(args, io) {
+        const stack = oneStack(args, 'convert');
+        const files = composeFiles(args);
+        const loaded = stackFromCompose(files, { stackName: stack, env: io.env, dotEnv: !args.values['no-dotenv'] });
+        printDiagnostics(io, loaded.diagnostics);
+        if (!loaded.specs) throw new ReportedFailure('swarm-stacks: the compose file has errors');
+        const { networks, externalNetworks, secrets, configs, services: list } = loaded.specs;
+        io.stdout.write(`${JSON.stringify({ networks, externalNetworks, secrets, configs, services: list }, null, 2)}\n`);
+        return 0;
+    },
+};
+
+const lint: Verb = {
+    options: { 'compose-file': { type: 'string', short: 'c', multiple: true }, 'no-dotenv': { type: 'boolean' } },
+    async run(args, io) {
+        const files = [...((args.values['compose-file'] as string[] | undefined) ?? []), ...args.positionals].flatMap((f) => f.split(',')).filter(Boolean);
+        if (!files.length) throw new UsageError('specify a Compose file (with --compose-file)');
+        const loaded = stackFromCompose(files, { stackName: 'lint', env: io.env, dotEnv: !args.values['no-dotenv'] });
+        for (const d of sortDiagnostics(loaded.diagnostics)) io.stdout.write(`${formatDiagnostic(d)}\n`);
+        return loaded.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+    },
+};
+
+const VERBS: Record<string, Verb> = { deploy, rm, ls, services, ps, update, scale, rollback, restart, convert, lint };
+
+/** Verbs other modules add (scaffold, build, probe), keeping this file about the stack verbs. */
+export function addVerb(name: string, verb: Verb): void {
+    VERBS[name] = verb;
+}
+
+export type { Verb, ParsedArgs };

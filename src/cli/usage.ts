@@ -24,3 +24,99 @@ Run 'swarm-stacks COMMAND --help' for more information on a command.
 The Docker endpoint is chosen as the Docker CLI chooses it: DOCKER_HOST, then DOCKER_CONTEXT,
 then the current context of ~/.docker/config.json, then unix:///var/run/docker.sock.
 `;
+
+const common = `
+Common options:
+  -H, --host URL        Docker endpoint (default: as the Docker CLI chooses it)
+      --timeout SECONDS  Timeout of one Engine API request (default 30)
+  -h, --help            Show this help
+`;
+
+/** Help of each verb. */
+export const verbHelp: Record<string, string> = {
+    deploy: `Usage: swarm-stacks deploy -c FILE [-c FILE...] [OPTIONS] STACK
+
+Deploy a new stack or update an existing one, exactly as \`docker stack deploy\` does: same names,
+labels and specs, so the Docker CLI and swarm-stacks manage each other's stacks. Unlike the CLI it
+validates everything before touching the engine, leaves unchanged services alone, and reads a .env
+file beside the first compose file for variables (the environment wins).
+
+Options:
+  -c, --compose-file FILE   Compose file (repeat or comma-separate to merge several)
+      --prune               Remove services that are no longer in the compose file
+      --resolve-image MODE  always | changed | never: ask the registry for image digests (default always)
+      --dry-run             Print the plan (create / update with changes / unchanged / prune) and stop
+      --wait                Wait until the touched services have converged
+      --wait-timeout SECS   Bound of --wait (default 600)
+      --no-dotenv           Do not read .env (strict parity with docker stack deploy)
+${common}`,
+    rm: `Usage: swarm-stacks rm [--wait] STACK [STACK...]
+
+Remove stacks: services, then secrets and configs, then networks (volumes are kept).
+
+Options:
+      --wait                Return only when the stack's tasks and networks are gone
+      --wait-timeout SECS   Bound of --wait (default 600)
+${common}`,
+    ls: `Usage: swarm-stacks ls
+
+List stacks (NAME, SERVICES).
+${common}`,
+    services: `Usage: swarm-stacks services [-q] STACK
+
+List the services of a stack (ID, NAME, MODE, REPLICAS, IMAGE, PORTS).
+
+Options:
+  -q, --quiet   Only IDs
+${common}`,
+    ps: `Usage: swarm-stacks ps [-q] STACK
+
+List the tasks of a stack (ID, NAME, IMAGE, NODE, DESIRED STATE, CURRENT STATE, ERROR, PORTS).
+
+Options:
+  -q, --quiet   Only IDs
+${common}`,
+    update: `Usage: swarm-stacks update --image IMAGE [-d] SERVICE
+
+Roll a service to a new image, honouring its update_config, and wait until it has converged.
+
+Options:
+      --image IMAGE         The new image
+  -d, --detach              Do not wait
+      --wait-timeout SECS   Bound of the wait (default 600)
+${common}`,
+    scale: `Usage: swarm-stacks scale [-d] SERVICE=REPLICAS [SERVICE=REPLICAS...]
+
+Scale replicated services and wait until they have converged.
+
+Options:
+  -d, --detach              Do not wait
+      --wait-timeout SECS   Bound of the wait (default 600)
+${common}`,
+    rollback: `Usage: swarm-stacks rollback [-d] SERVICE
+
+Return a service to its previous spec and wait until it has converged.
+
+Options:
+  -d, --detach              Do not wait
+      --wait-timeout SECS   Bound of the wait (default 600)
+${common}`,
+    restart: `Usage: swarm-stacks restart [-d] SERVICE
+
+Replace a service's tasks without changing its spec (docker service update --force).
+
+Options:
+  -d, --detach              Do not wait
+      --wait-timeout SECS   Bound of the wait (default 600)
+${common}`,
+    convert: `Usage: swarm-stacks convert -c FILE [-c FILE...] STACK
+
+Print, as JSON, the networks, secrets, configs and service specs the compose files convert to.
+Touches nothing.
+${common}`,
+    lint: `Usage: swarm-stacks lint -c FILE [-c FILE...]
+
+Check compose files and print each problem as file:line:col: severity: message.
+Exit status 1 when there is any error.
+${common}`,
+};

@@ -93,7 +93,16 @@ describe('deploy plan', () => {
 
     it('leaves an unchanged service alone instead of updating it as the CLI does', () => {
         const spec = serviceSpec('prod_test', 'test', 3);
-        const stored = { ...spec, TaskTemplate: { ...spec.TaskTemplate, ContainerSpec: { ...spec.TaskTemplate.ContainerSpec, Image: 'test:latest' } } };
+        // As the engine stores it: normalised image, network by ID, daemon defaults filled in.
+        const stored: ServiceSpec = {
+            ...spec,
+            TaskTemplate: {
+                ...spec.TaskTemplate,
+                ContainerSpec: { ...spec.TaskTemplate.ContainerSpec, Image: 'test:latest', Isolation: 'default' },
+                Networks: [{ Target: 'n1', Aliases: ['test'] }],
+                Runtime: 'container',
+            },
+        };
         const state = emptyState();
         state.services = [existingService(stored)];
         state.networks = [{ Name: 'prod_web', Id: 'n1', Scope: 'swarm', Driver: 'overlay' }];

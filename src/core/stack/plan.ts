@@ -140,6 +140,10 @@ export function planDeploy(desired: DesiredStack, existing: ExistingState, optio
     const secrets = desired.secrets.map((s) => planObject(s, existing.secrets, 'secret', problems));
     const configs = desired.configs.map((c) => planObject(c, existing.configs, 'config', problems));
 
+    const networkIds = new Map<string, string>([
+        ...existing.networks.map((n) => [n.Name, n.Id] as const),
+        ...[...existing.externalNetworks.values()].filter((n): n is Network => n !== undefined).map((n) => [n.Name, n.Id] as const),
+    ]);
     const labelledServices = new Map(existing.services.map((s) => [s.Spec.Name ?? '', s]));
     const foreignServices = new Set(existing.foreignServices.map((s) => s.Spec.Name));
     const services = desired.services.map((s): PlannedService => {
@@ -151,7 +155,8 @@ export function planDeploy(desired: DesiredStack, existing: ExistingState, optio
         if (!current) {
             return { key: s.key, name: s.name, action: 'create', spec, changes: [] };
         }
-        const changes = diffSpecs(withDaemonDefaults(current.Spec), withDaemonDefaults(spec));
+        // The engine stores network attachments by ID; compare them as such.
+        const changes = diffSpecs(withDaemonDefaults(current.Spec), withDaemonDefaults(withNetworkIds(spec, networkIds)));
         return { key: s.key, name: s.name, action: changes.length ? 'update' : 'unchanged', spec, existing: current, changes };
     });
 
@@ -241,15 +246,34 @@ function finalServiceSpec(spec: ServiceSpec, current: Service | undefined, optio
     };
 }
 
-/** What the daemon stores for fields we may leave out: a replicated service without replicas runs 1. */
+function withNetworkIds(spec: ServiceSpec, ids: Map<string, string>): ServiceSpec {
+    const networks = spec.TaskTemplate.Networks?.map((n) => ({ ...n, Target: ids.get(n.Target) ?? n.Target }));
+    return networks ? { ...spec, TaskTemplate: { ...spec.TaskTemplate, Networks: networks } } : spec;
+}
+
+/**
+ * What the daemon stores for fields we may leave out, so that a spec we send and the one it stored
+ * compare equal: a replicated service without replicas runs 1; a container task gets the runtime
+ * `container` and isolation `default`; update and rollback configs get failure action `pause` and
+ * order `stop-first` (measured on Engine 20.10).
+ */
 function withDaemonDefaults(spec: ServiceSpec): ServiceSpec {
-    if (spec.Mode?.Replicated && spec.Mode.Replicated.Replicas === undefined) {
-        return { ...spec, Mode: { ...spec.Mode, Replicated: { Replicas: 1 } } };
+    const out: ServiceSpec = { ...spec, TaskTemplate: { ...spec.TaskTemplate } };
+    if (!out.Mode || (out.Mode.Replicated && out.Mode.Replicated.Replicas === undefined)) {
+        out.Mode = { ...out.Mode, Replicated: { Replicas: 1 } };
     }
-    if (!spec.Mode) {
-        return { ...spec, Mode: { Replicated: { Replicas: 1 } } };
+    const template = out.TaskTemplate;
+    if (template.ContainerSpec) {
+        template.Runtime = template.Runtime || 'container';
+        template.ContainerSpec = { ...template.ContainerSpec, Isolation: template.ContainerSpec.Isolation || 'default' };
     }
-    return spec;
+    for (const key of ['UpdateConfig', 'RollbackConfig'] as const) {
+        const config = out[key];
+        if (config) {
+            out[key] = { ...config, FailureAction: config.FailureAction || 'pause', Order: config.Order || 'stop-first' };
+        }
+    }
+    return out;
 }
 
 /** True when the plan would change nothing in the engine. */
