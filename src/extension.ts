@@ -1,13 +1,30 @@
 import * as vscode from 'vscode';
 import { createLog } from './vscode/log';
+import { DockerSession } from './vscode/dockerSession';
+import { SwarmModel } from './vscode/swarmModel';
+import { StackNames } from './vscode/stackNames';
 import { registerCommands } from './vscode/commands/registerCommands';
+import { registerViews } from './vscode/views/registerViews';
+import type { ExtensionServices } from './vscode/services';
+
+/** What the extension returns from activate: used by its own tests in the real VS Code. */
+export interface SwarmStacksApi {
+    services: ExtensionServices;
+}
 
 // Wiring only: every piece lives in its own module and is disposed through the context.
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): SwarmStacksApi {
     const log = createLog();
-    context.subscriptions.push(log);
-    registerCommands(context, log);
+    const session = new DockerSession(log);
+    const model = new SwarmModel(session, log);
+    const stackNames = new StackNames(context.workspaceState);
+    context.subscriptions.push(log, session, model, stackNames);
+
+    const services: ExtensionServices = { context, log, session, model, stackNames };
+    registerViews(context, model);
+    registerCommands(services);
     log.info(`Swarm Stacks ${context.extension.packageJSON.version as string} activated`);
+    return { services };
 }
 
 export function deactivate(): void {

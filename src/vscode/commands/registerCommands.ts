@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { reportError } from '../errors';
+import type { ExtensionServices } from '../services';
 
 export type CommandHandler = (...args: unknown[]) => unknown;
 
@@ -7,25 +8,20 @@ export type CommandHandler = (...args: unknown[]) => unknown;
  * Registers a command whose errors are shown once (short message + "Show Log") and logged in full.
  * Handlers throw; they never show errors themselves.
  */
-export function registerCommand(
-    context: vscode.ExtensionContext,
-    log: vscode.LogOutputChannel,
-    id: string,
-    handler: CommandHandler,
-): void {
-    context.subscriptions.push(
+export function registerCommand(services: Pick<ExtensionServices, 'context' | 'log'>, id: string, handler: CommandHandler): void {
+    services.context.subscriptions.push(
         vscode.commands.registerCommand(id, async (...args: unknown[]) => {
             try {
                 return await handler(...args);
             } catch (error) {
-                await reportError(log, id, error);
+                await reportError(services.log, id, error);
                 return undefined;
             }
         }),
     );
 }
 
-export function registerCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
-    registerCommand(context, log, 'swarmStacks.showLog', () => log.show(true));
-    registerCommand(context, log, 'swarmStacks.refresh', () => undefined);
+export function registerCommands(services: ExtensionServices): void {
+    registerCommand(services, 'swarmStacks.showLog', () => services.log.show(true));
+    registerCommand(services, 'swarmStacks.refresh', () => services.model.refresh());
 }

@@ -1,0 +1,13 @@
+import type * as vscode from 'vscode';
+import type { DockerSession } from './dockerSession';
+import type { StackNames } from './stackNames';
+import type { SwarmModel } from './swarmModel';
+
+/** What every command, view and provider may use; created once in `activate`. */
+export interface ExtensionServices {
+    context: vscode.ExtensionContext;
+    log: vscode.LogOutputChannel;
+    session: DockerSession;
+    model: SwarmModel;
+    stackNames: StackNames;
+}

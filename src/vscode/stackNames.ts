@@ -1,0 +1,48 @@
+import * as path from 'path';
+import * as vscode from 'vscode';
+
+/**
+ * The stack name each compose file deploys to: asked once, then remembered per file in the
+ * workspace state, so that the CodeLens can show the live state of "its" stack.
+ */
+export class StackNames {
+    private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri>();
+    readonly onDidChange = this.changeEmitter.event;
+
+    constructor(private readonly memento: vscode.Memento) {}
+
+    /** The remembered name, or undefined when the file was never deployed from here. */
+    get(uri: vscode.Uri): string | undefined {
+        return this.memento.get<string>(key(uri));
+    }
+
+    async remember(uri: vscode.Uri, stackName: string): Promise<void> {
+        await this.memento.update(key(uri), stackName);
+        this.changeEmitter.fire(uri);
+    }
+
+    /** The name to propose the first time: the folder's name, as a stack name may be anything non-empty. */
+    suggest(uri: vscode.Uri): string {
+        const folder = path.basename(path.dirname(uri.fsPath)).toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+        return folder || 'stack';
+    }
+
+    dispose(): void {
+        this.changeEmitter.dispose();
+    }
+}
+
+function key(uri: vscode.Uri): string {
+    return `swarmStacks.stackName:${uri.toString()}`;
+}
+
+/** True for documents the CodeLens and diagnostics work on: compose files by language or by name. */
+export function isComposeDocument(document: vscode.TextDocument): boolean {
+    if (document.uri.scheme !== 'file' && document.uri.scheme !== 'untitled' && document.uri.scheme !== 'vscode-remote') return false;
+    if (document.languageId === 'dockercompose') return true;
+    return document.languageId === 'yaml' && isComposeFileName(document.uri.path);
+}
+
+export function isComposeFileName(filePath: string): boolean {
+    return /(^|\/)(docker-)?compose([.-][^/]*)?\.ya?ml$/i.test(filePath) || /(^|\/)[^/]*stack[^/]*\.ya?ml$/i.test(filePath);
+}

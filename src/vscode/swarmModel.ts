@@ -1,0 +1,194 @@
+import * as vscode from 'vscode';
+import { isCancellation } from '../core/cancellation';
+import { buildSnapshot, type SwarmSnapshot } from '../core/swarm-snapshot';
+import { isDockerError } from '../docker/errors';
+import type { DockerSession } from './dockerSession';
+
+export type SwarmState =
+    | { kind: 'loading' }
+    | { kind: 'ready'; snapshot: SwarmSnapshot }
+    | { kind: 'unreachable'; message: string }
+    | { kind: 'notManager'; message: string };
+
+// Automatic refreshes are debounced: a rolling update emits dozens of events a second.
+const DEBOUNCE_MS = 500;
+// Events are the source of truth; this slow poll only covers events the engine did not send.
+const FALLBACK_POLL_MS = 60_000;
+const RECONNECT_MIN_MS = 1_000;
+const RECONNECT_MAX_MS = 10_000;
+const EVENT_TYPES = ['service', 'node', 'container', 'config', 'secret', 'network'];
+
+/**
+ * The one reader of swarm state for the views and the CodeLens. It runs only while someone holds
+ * it (a visible view, a visible compose editor): then it follows the engine's event stream,
+ * refreshes with a constant number of list calls, reconnects by itself when the engine comes
+ * back, and polls slowly as a fallback.
+ */
+export class SwarmModel implements vscode.Disposable {
+    private stateValue: SwarmState = { kind: 'loading' };
+    private readonly changeEmitter = new vscode.EventEmitter<SwarmState>();
+    private holders = 0;
+    private running: AbortController | undefined;
+    private debounceTimer: NodeJS.Timeout | undefined;
+    private pollTimer: NodeJS.Timeout | undefined;
+    private refreshing: Promise<void> | undefined;
+    private refreshAgain = false;
+    private readonly subscriptions: vscode.Disposable[] = [];
+
+    readonly onDidChange = this.changeEmitter.event;
+
+    constructor(
+        private readonly session: DockerSession,
+        private readonly log: vscode.LogOutputChannel,
+    ) {
+        this.subscriptions.push(
+            session.onDidChangeClient(() => {
+                if (this.running) {
+                    this.stop();
+                    this.start();
+                }
+            }),
+        );
+    }
+
+    get state(): SwarmState {
+        return this.stateValue;
+    }
+
+    get snapshot(): SwarmSnapshot | undefined {
+        return this.stateValue.kind === 'ready' ? this.stateValue.snapshot : undefined;
+    }
+
+    /** Keeps the model live until the returned disposable is disposed. */
+    hold(): vscode.Disposable {
+        this.holders++;
+        if (this.holders === 1) {
+            this.start();
+        }
+        let released = false;
+        return new vscode.Disposable(() => {
+            if (released) return;
+            released = true;
+            this.holders--;
+            if (this.holders === 0) {
+                this.stop();
+            }
+        });
+    }
+
+    /** Refreshes now (manual refresh, after a command) and resolves when the new state is in. */
+    async refresh(): Promise<void> {
+        if (this.refreshing) {
+            this.refreshAgain = true;
+            return this.refreshing;
+        }
+        this.refreshing = this.readState().finally(() => {
+            this.refreshing = undefined;
+        });
+        await this.refreshing;
+        if (this.refreshAgain) {
+            this.refreshAgain = false;
+            await this.refresh();
+        }
+    }
+
+    /** Schedules a refresh after the burst of events settles. */
+    scheduleRefresh(): void {
+        if (this.debounceTimer) clearTimeout(this.debounceTimer);
+        this.debounceTimer = setTimeout(() => {
+            this.debounceTimer = undefined;
+            void this.refresh();
+        }, DEBOUNCE_MS);
+    }
+
+    private start(): void {
+        const controller = new AbortController();
+        this.running = controller;
+        void this.refresh();
+        void this.followEvents(controller.signal);
+        this.pollTimer = setInterval(() => void this.refresh(), FALLBACK_POLL_MS);
+    }
+
+    private stop(): void {
+        this.running?.abort();
+        this.running = undefined;
+        if (this.pollTimer) clearInterval(this.pollTimer);
+        if (this.debounceTimer) clearTimeout(this.debounceTimer);
+        this.pollTimer = undefined;
+        this.debounceTimer = undefined;
+    }
+
+    private async readState(): Promise<void> {
+        try {
+            const client = this.session.client;
+            const [services, tasks, nodes] = await Promise.all([
+                client.listServices(undefined, { status: true }),
+                client.listTasks(),
+                client.listNodes(),
+            ]);
+            this.setState({ kind: 'ready', snapshot: buildSnapshot(services, tasks, nodes) });
+        } catch (error) {
+            if (isCancellation(error)) return;
+            const message = error instanceof Error ? error.message : String(error);
+            if (isDockerError(error, 'notSwarmManager')) {
+                this.setState({ kind: 'notManager', message });
+            } else {
+                this.setState({ kind: 'unreachable', message });
+            }
+        }
+    }
+
+    private setState(state: SwarmState): void {
+        const previous = this.stateValue;
+        if (state.kind !== previous.kind || state.kind !== 'ready') {
+            if (state.kind !== 'ready') this.log.warn(`Swarm state: ${state.kind}${'message' in state ? `: ${state.message}` : ''}`);
+            else this.log.info('Swarm state: ready');
+        }
+        this.stateValue = state;
+        void vscode.commands.executeCommand('setContext', 'swarmStacks.state', state.kind);
+        this.changeEmitter.fire(state);
+    }
+
+    /** Follows the event stream; reconnects with a growing delay while the engine is away. */
+    private async followEvents(signal: AbortSignal): Promise<void> {
+        let delay = RECONNECT_MIN_MS;
+        while (!signal.aborted) {
+            try {
+                const events = await this.session.client.events({ filters: { type: EVENT_TYPES } }, signal);
+                delay = RECONNECT_MIN_MS;
+                // Connected again after a gap: what happened meanwhile is unknown, so read everything.
+                if (this.stateValue.kind !== 'ready') void this.refresh();
+                for await (const event of events) {
+                    void event;
+                    this.scheduleRefresh();
+                }
+            } catch (error) {
+                if (signal.aborted || isCancellation(error)) return;
+                this.log.debug(`Event stream: ${error instanceof Error ? error.message : String(error)}`);
+            }
+            if (signal.aborted) return;
+            // The stream ended: the engine restarted or went away. Show it, and try again.
+            await this.refresh();
+            await sleep(delay, signal);
+            delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+        }
+    }
+
+    dispose(): void {
+        this.stop();
+        for (const s of this.subscriptions) s.dispose();
+        this.changeEmitter.dispose();
+    }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+        const timer = setTimeout(done, ms);
+        signal.addEventListener('abort', done, { once: true });
+        function done(): void {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', done);
+            resolve();
+        }
+    });
+}

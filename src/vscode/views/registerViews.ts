@@ -1,0 +1,116 @@
+import * as vscode from 'vscode';
+import type { SwarmModel } from '../swarmModel';
+import { NodeItem, ServiceItem, StackItem, TaskItem, UnstackedGroupItem } from './stackItems';
+
+export type StacksTreeItem = StackItem | UnstackedGroupItem | ServiceItem | TaskItem;
+
+/** Stacks → services → tasks, from the model's snapshot only (no engine call in getChildren). */
+export class StacksTreeProvider implements vscode.TreeDataProvider<StacksTreeItem> {
+    private readonly changeEmitter = new vscode.EventEmitter<void>();
+    readonly onDidChangeTreeData = this.changeEmitter.event;
+
+    constructor(private readonly model: SwarmModel) {}
+
+    fire(): void {
+        this.changeEmitter.fire();
+    }
+
+    getTreeItem(element: StacksTreeItem): vscode.TreeItem {
+        return element;
+    }
+
+    getChildren(element?: StacksTreeItem): StacksTreeItem[] {
+        const snapshot = this.model.snapshot;
+        if (!snapshot) {
+            // Empty: the view's welcome content says why (unreachable, not a manager) and offers the way out.
+            return [];
+        }
+        if (!element) {
+            const items: StacksTreeItem[] = snapshot.stacks.map((s) => new StackItem(s));
+            if (snapshot.unstacked.length) items.push(new UnstackedGroupItem(snapshot.unstacked));
+            return items;
+        }
+        const now = Date.now();
+        if (element instanceof StackItem) return element.stack.services.map((s) => new ServiceItem(s));
+        if (element instanceof UnstackedGroupItem) return element.services.map((s) => new ServiceItem(s));
+        if (element instanceof ServiceItem) return element.service.tasks.map((t) => new TaskItem(t, now));
+        return [];
+    }
+
+    dispose(): void {
+        this.changeEmitter.dispose();
+    }
+}
+
+export class NodesTreeProvider implements vscode.TreeDataProvider<NodeItem> {
+    private readonly changeEmitter = new vscode.EventEmitter<void>();
+    readonly onDidChangeTreeData = this.changeEmitter.event;
+
+    constructor(private readonly model: SwarmModel) {}
+
+    fire(): void {
+        this.changeEmitter.fire();
+    }
+
+    getTreeItem(element: NodeItem): vscode.TreeItem {
+        return element;
+    }
+
+    getChildren(element?: NodeItem): NodeItem[] {
+        if (element) return [];
+        return this.model.snapshot?.nodes.map((n) => new NodeItem(n)) ?? [];
+    }
+
+    dispose(): void {
+        this.changeEmitter.dispose();
+    }
+}
+
+export interface SwarmViews {
+    stacks: StacksTreeProvider;
+    nodes: NodesTreeProvider;
+    stacksView: vscode.TreeView<StacksTreeItem>;
+    nodesView: vscode.TreeView<NodeItem>;
+}
+
+/** Creates both views; the model runs only while one of them is visible. */
+export function registerViews(context: vscode.ExtensionContext, model: SwarmModel): SwarmViews {
+    const stacks = new StacksTreeProvider(model);
+    const nodes = new NodesTreeProvider(model);
+    const stacksView = vscode.window.createTreeView('swarmStacks.views.stacks', { treeDataProvider: stacks, showCollapseAll: true });
+    const nodesView = vscode.window.createTreeView('swarmStacks.views.nodes', { treeDataProvider: nodes });
+
+    let hold: vscode.Disposable | undefined;
+    const updateHold = () => {
+        const visible = stacksView.visible || nodesView.visible;
+        if (visible && !hold) hold = model.hold();
+        if (!visible && hold) {
+            hold.dispose();
+            hold = undefined;
+        }
+    };
+    updateHold();
+
+    const updateMessage = () => {
+        const state = model.state;
+        stacksView.message = state.kind === 'ready' && state.snapshot.stacks.length === 0 && state.snapshot.unstacked.length === 0
+            ? vscode.l10n.t('No stacks yet. Open a compose file and run "Deploy Stack".')
+            : undefined;
+    };
+
+    context.subscriptions.push(
+        stacks,
+        nodes,
+        stacksView,
+        nodesView,
+        stacksView.onDidChangeVisibility(updateHold),
+        nodesView.onDidChangeVisibility(updateHold),
+        model.onDidChange(() => {
+            updateMessage();
+            stacks.fire();
+            nodes.fire();
+        }),
+        new vscode.Disposable(() => hold?.dispose()),
+    );
+    return { stacks, nodes, stacksView, nodesView };
+}
