@@ -1,6 +1,15 @@
 import * as vscode from 'vscode';
 import { reportError } from '../errors';
 import type { ExtensionServices } from '../services';
+import { deployStack, type DeployStackOptions } from './stack/deployStack';
+import { removeStack } from './stack/removeStack';
+import { updateServiceImage } from './stack/updateServiceImage';
+import { scaleService } from './stack/scaleService';
+import { rollbackService } from './stack/rollbackService';
+import { restartService } from './stack/restartService';
+import { showServiceLogs } from './stack/showServiceLogs';
+import { inspect, registerInspectDocuments } from './stack/inspect';
+import { configureDockerHost, initSwarm, leaveSwarm } from './stack/swarmMembership';
 
 export type CommandHandler = (...args: unknown[]) => unknown;
 
@@ -22,6 +31,19 @@ export function registerCommand(services: Pick<ExtensionServices, 'context' | 'l
 }
 
 export function registerCommands(services: ExtensionServices): void {
+    registerInspectDocuments(services);
     registerCommand(services, 'swarmStacks.showLog', () => services.log.show(true));
     registerCommand(services, 'swarmStacks.refresh', () => services.model.refresh());
+    registerCommand(services, 'swarmStacks.deployStack', (uri, options) => deployStack(services, uri, options as DeployStackOptions | undefined));
+    registerCommand(services, 'swarmStacks.removeStack', (target, options) => removeStack(services, target, options as { skipConfirmation?: boolean } | undefined));
+    registerCommand(services, 'swarmStacks.updateServiceImage', (target, image) => updateServiceImage(services, target, image));
+    registerCommand(services, 'swarmStacks.scaleService', (target, replicas) => scaleService(services, target, replicas));
+    registerCommand(services, 'swarmStacks.rollbackService', (target, options) => rollbackService(services, target, options as { skipConfirmation?: boolean } | undefined));
+    registerCommand(services, 'swarmStacks.restartService', (target) => restartService(services, target));
+    registerCommand(services, 'swarmStacks.showServiceLogs', (target) => showServiceLogs(services, target));
+    registerCommand(services, 'swarmStacks.showTaskLogs', (target) => showServiceLogs(services, target));
+    registerCommand(services, 'swarmStacks.inspect', (target) => inspect(services, target));
+    registerCommand(services, 'swarmStacks.initSwarm', (options) => initSwarm(services, options as { advertiseAddr?: string } | undefined));
+    registerCommand(services, 'swarmStacks.leaveSwarm', (options) => leaveSwarm(services, options as { skipConfirmation?: boolean } | undefined));
+    registerCommand(services, 'swarmStacks.configureDockerHost', () => configureDockerHost());
 }

@@ -1,0 +1,130 @@
+import * as vscode from 'vscode';
+import { CancelledError } from '../../../core/cancellation';
+import { applyDeploy, prepareDeploy, touchedServices } from '../../../core/stack/deploy';
+import { stackFromCompose } from '../../../core/stack/from-compose';
+import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type DeployPlan, type ResolveImageMode } from '../../../core/stack/plan';
+import { validateStackName } from '../../../core/stack/names';
+import type { ExtensionServices } from '../../services';
+import { isComposeFileName } from '../../stackNames';
+import { followService, waitTimeoutMs, withCancellableProgress } from './progress';
+
+/** Options for automation (tests, other commands); a person is asked instead. */
+export interface DeployStackOptions {
+    stackName?: string;
+    /** Deploy without showing the plan even when it updates or prunes. */
+    skipConfirmation?: boolean;
+}
+
+/** Deploy Stack: from the active compose file, its explorer context menu, or the CodeLens. */
+export async function deployStack(services: ExtensionServices, uriArgument?: unknown, options: DeployStackOptions = {}): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+        throw new Error(vscode.l10n.t('Deploying runs this workspace\'s compose file on a Docker engine, so it is disabled in an untrusted workspace.'));
+    }
+    const uri = await composeUri(uriArgument);
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (document?.isDirty) await document.save();
+
+    const stackName = await stackNameFor(services, uri, options.stackName);
+    const config = vscode.workspace.getConfiguration('swarmStacks.deploy', uri);
+    const resolveImage = config.get<string>('resolveImage', 'always') as ResolveImageMode;
+    const prune = config.get<boolean>('prune', false);
+    if (!RESOLVE_IMAGE_MODES.includes(resolveImage)) throw new Error(vscode.l10n.t('The setting swarmStacks.deploy.resolveImage must be always, changed or never.'));
+
+    const loaded = stackFromCompose([uri.fsPath], { stackName, dotEnv: config.get<boolean>('readDotEnv', true) });
+    if (loaded.load.dotEnvFile) services.log.info(`Read variables from ${loaded.load.dotEnvFile}`);
+    const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+    if (!loaded.specs) {
+        for (const d of errors) services.log.error(`${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`);
+        const first = errors[0];
+        throw new Error(
+            vscode.l10n.t('{0} error(s) in {1}; nothing was deployed. First: line {2}: {3}', errors.length, vscode.workspace.asRelativePath(uri), (first?.range.start.line ?? 0) + 1, first?.message ?? ''),
+        );
+    }
+    const specs = loaded.specs;
+    const engine = services.session.client;
+
+    const plan = await withCancellableProgress(vscode.l10n.t('Planning stack {0}', stackName), (report, signal) => {
+        report(vscode.l10n.t('Reading the stack from {0}', engine.endpoint.url));
+        return prepareDeploy(engine, specs, stackName, { resolveImage, prune, signal });
+    });
+    services.log.info(`Plan for stack ${stackName}:\n${describePlan(plan).join('\n')}`);
+    for (const warning of plan.warnings) services.log.warn(warning.trim());
+    if (plan.problems.length) {
+        throw new Error(vscode.l10n.t('Nothing was deployed: {0}', plan.problems.join(' ')));
+    }
+    if (planIsEmpty(plan)) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Stack {0} is up to date: nothing to change.', stackName));
+        return;
+    }
+    if (!options.skipConfirmation && needsConfirmation(plan)) {
+        await confirmPlan(plan);
+    }
+
+    await withCancellableProgress(vscode.l10n.t('Deploying stack {0}', stackName), async (report, signal) => {
+        const result = await applyDeploy(engine, plan, {
+            resolveImage,
+            prune,
+            signal,
+            onProgress: (line) => {
+                services.log.info(line);
+                report(line);
+            },
+        });
+        for (const warning of result.warnings) services.log.warn(warning.trim());
+        void services.model.refresh();
+        for (const id of touchedServices(result)) {
+            await followService(engine, id, report, signal, { timeoutMs: waitTimeoutMs(), log: services.log });
+        }
+    });
+    void services.model.refresh();
+    void vscode.window.showInformationMessage(vscode.l10n.t('Stack {0} deployed.', stackName));
+}
+
+async function composeUri(argument: unknown): Promise<vscode.Uri> {
+    if (argument instanceof vscode.Uri) return argument;
+    const active = vscode.window.activeTextEditor?.document;
+    if (active && (active.languageId === 'dockercompose' || isComposeFileName(active.uri.path))) return active.uri;
+    const found = await vscode.workspace.findFiles('**/{docker-compose,compose,*stack*}*.{yml,yaml}', '**/node_modules/**', 50);
+    if (!found.length) throw new Error(vscode.l10n.t('Open a compose file to deploy.'));
+    const picked = await vscode.window.showQuickPick(found.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })), { placeHolder: vscode.l10n.t('Compose file to deploy') });
+    if (!picked) throw new CancelledError();
+    return picked.uri;
+}
+
+async function stackNameFor(services: ExtensionServices, uri: vscode.Uri, given: string | undefined): Promise<string> {
+    let name = given ?? services.stackNames.get(uri);
+    if (name === undefined) {
+        name = await vscode.window.showInputBox({
+            title: vscode.l10n.t('Deploy Stack'),
+            prompt: vscode.l10n.t('Stack name for {0} (remembered for this file)', vscode.workspace.asRelativePath(uri)),
+            value: services.stackNames.suggest(uri),
+            validateInput: (value) => {
+                try {
+                    validateStackName(value);
+                    return undefined;
+                } catch (error) {
+                    return error instanceof Error ? error.message : String(error);
+                }
+            },
+        });
+        if (name === undefined) throw new CancelledError();
+    }
+    const valid = validateStackName(name);
+    if (services.stackNames.get(uri) !== valid) await services.stackNames.remember(uri, valid);
+    return valid;
+}
+
+function needsConfirmation(plan: DeployPlan): boolean {
+    return plan.prune.length > 0 || plan.services.some((s) => s.action === 'update');
+}
+
+async function confirmPlan(plan: DeployPlan): Promise<void> {
+    const updates = plan.services.filter((s) => s.action === 'update').map((s) => s.name);
+    const detail = describePlan(plan).filter((line) => !line.endsWith(': unchanged')).join('\n');
+    const deploy = vscode.l10n.t('Deploy');
+    const summary = plan.prune.length
+        ? vscode.l10n.t('Update {0} and remove {1} from stack {2}?', updates.join(', ') || '-', plan.prune.map((p) => p.name).join(', '), plan.stackName)
+        : vscode.l10n.t('Update {0} in stack {1}?', updates.join(', '), plan.stackName);
+    const choice = await vscode.window.showWarningMessage(summary, { modal: true, detail }, deploy);
+    if (choice !== deploy) throw new CancelledError();
+}
