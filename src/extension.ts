@@ -4,12 +4,15 @@ import { DockerSession } from './vscode/dockerSession';
 import { SwarmModel } from './vscode/swarmModel';
 import { StackNames } from './vscode/stackNames';
 import { registerCommands } from './vscode/commands/registerCommands';
-import { registerViews } from './vscode/views/registerViews';
+import { registerViews, type SwarmViews } from './vscode/views/registerViews';
+import { registerCodeLens } from './vscode/codelens/register';
+import { registerDiagnostics } from './vscode/diagnostics/register';
 import type { ExtensionServices } from './vscode/services';
 
 /** What the extension returns from activate: used by its own tests in the real VS Code. */
 export interface SwarmStacksApi {
     services: ExtensionServices;
+    views: SwarmViews;
 }
 
 // Wiring only: every piece lives in its own module and is disposed through the context.
@@ -21,10 +24,12 @@ export function activate(context: vscode.ExtensionContext): SwarmStacksApi {
     context.subscriptions.push(log, session, model, stackNames);
 
     const services: ExtensionServices = { context, log, session, model, stackNames };
-    registerViews(context, model);
+    const views = registerViews(context, model);
     registerCommands(services);
+    registerCodeLens(services);
+    registerDiagnostics(services);
     log.info(`Swarm Stacks ${context.extension.packageJSON.version as string} activated`);
-    return { services };
+    return { services, views };
 }
 
 export function deactivate(): void {

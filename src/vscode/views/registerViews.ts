@@ -37,6 +37,21 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<StacksTreeIte
         return [];
     }
 
+    /** Needed by TreeView.reveal; items are rebuilt from the snapshot, so parents are looked up in it. */
+    getParent(element: StacksTreeItem): StacksTreeItem | undefined {
+        const snapshot = this.model.snapshot;
+        if (!snapshot) return undefined;
+        if (element instanceof ServiceItem) {
+            const stack = snapshot.stacks.find((s) => s.name === element.service.stack);
+            return stack ? new StackItem(stack) : new UnstackedGroupItem(snapshot.unstacked);
+        }
+        if (element instanceof TaskItem) {
+            const service = [...snapshot.stacks.flatMap((s) => s.services), ...snapshot.unstacked].find((s) => s.id === element.task.serviceId);
+            return service ? new ServiceItem(service) : undefined;
+        }
+        return undefined;
+    }
+
     dispose(): void {
         this.changeEmitter.dispose();
     }

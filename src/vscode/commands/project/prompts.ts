@@ -1,0 +1,54 @@
+import * as vscode from 'vscode';
+import { CancelledError } from '../../../core/cancellation';
+
+/** showQuickPick that throws CancelledError when dismissed. */
+export async function pick<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Promise<T> {
+    const chosen = await vscode.window.showQuickPick(items, { ignoreFocusOut: true, ...options });
+    if (chosen === undefined) throw new CancelledError();
+    return chosen;
+}
+
+/** showInputBox that throws CancelledError when dismissed. */
+export async function input(options: vscode.InputBoxOptions): Promise<string> {
+    const value = await vscode.window.showInputBox({ ignoreFocusOut: true, ...options });
+    if (value === undefined) throw new CancelledError();
+    return value;
+}
+
+/** Validation message for a whole number in [min, max], or undefined. */
+export function validateInteger(value: string, min: number, max: number): string | undefined {
+    const n = Number(value.trim());
+    if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min || n > max) {
+        return vscode.l10n.t('Enter a whole number from {0} to {1}.', min, max);
+    }
+    return undefined;
+}
+
+/** A Uri from a command argument that may be a Uri, a path string, or something else (then undefined). */
+export function uriArgument(value: unknown): vscode.Uri | undefined {
+    if (value instanceof vscode.Uri) return value;
+    if (typeof value === 'string' && value !== '') return value.includes('://') ? vscode.Uri.parse(value) : vscode.Uri.file(value);
+    return undefined;
+}
+
+/** A plain options object argument (not a Uri, not the array of selected resources the explorer passes). */
+export function optionsArgument<T extends object>(value: unknown): Partial<T> {
+    return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof vscode.Uri) ? (value as Partial<T>) : {};
+}
+
+export async function isDirectory(uri: vscode.Uri): Promise<boolean> {
+    try {
+        return ((await vscode.workspace.fs.stat(uri)).type & vscode.FileType.Directory) !== 0;
+    } catch {
+        return false;
+    }
+}
+
+export async function readText(uri: vscode.Uri): Promise<string | undefined> {
+    try {
+        return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    } catch (error) {
+        if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') return undefined;
+        throw error;
+    }
+}
