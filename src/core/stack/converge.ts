@@ -20,7 +20,7 @@ export interface ConvergenceProgress {
 
 export type ConvergenceOutcome =
     | { kind: 'converged'; progress: ConvergenceProgress }
-    | { kind: 'paused' | 'rolledBack'; progress: ConvergenceProgress; taskErrors: string[] };
+    | { kind: 'paused' | 'rolledBack' | 'failing'; progress: ConvergenceProgress; taskErrors: string[] };
 
 export interface WaitOptions {
     timeoutMs: number;
@@ -44,9 +44,12 @@ export class ConvergenceTimeoutError extends Error {
 }
 
 const ACTIVE_UPDATE = new Set(['updating', 'rollback_started']);
+// Tasks that failed this many times since the wait began, with none running, will not start by
+// themselves (an image no node has, a command that exits): say so instead of waiting out the timeout.
+const FAILURES_BEFORE_GIVING_UP = 3;
 
 /** The state of one service, from one inspect and one task list. */
-export function assessService(service: Service, tasks: readonly Task[]): { progress: ConvergenceProgress; converged: boolean; failed?: 'paused' | 'rolledBack'; taskErrors: string[] } {
+export function assessService(service: Service, tasks: readonly Task[], since = 0): { progress: ConvergenceProgress; converged: boolean; failed?: 'paused' | 'failing'; taskErrors: string[] } {
     const spec = service.Spec;
     const image = spec.TaskTemplate.ContainerSpec?.Image;
     const force = spec.TaskTemplate.ForceUpdate ?? 0;
@@ -64,13 +67,20 @@ export function assessService(service: Service, tasks: readonly Task[]): { progr
         updateState: state,
         updateMessage: service.UpdateStatus?.Message,
     };
-    const taskErrors = tasks
-        .filter((t) => t.Status.Err && (t.Status.State === 'failed' || t.Status.State === 'rejected'))
-        .sort((a, b) => (b.Status.Timestamp ?? '').localeCompare(a.Status.Timestamp ?? ''))
-        .slice(0, 5)
-        .map((t) => `${progress.serviceName}.${t.Slot ?? t.NodeID ?? t.ID}: ${t.Status.Err}`);
+    // The newest failures first, one line per distinct error with how often it happened.
+    const errorCounts = new Map<string, number>();
+    for (const t of [...tasks].sort((a, b) => (b.Status.Timestamp ?? '').localeCompare(a.Status.Timestamp ?? ''))) {
+        if (t.Status.Err && (t.Status.State === 'failed' || t.Status.State === 'rejected')) {
+            errorCounts.set(t.Status.Err, (errorCounts.get(t.Status.Err) ?? 0) + 1);
+        }
+    }
+    const taskErrors = [...errorCounts].slice(0, 5).map(([error, count]) => `${error}${count > 1 ? ` (${count} tasks)` : ''}`);
     if (state === 'paused' || state === 'rollback_paused') {
         return { progress, converged: false, failed: 'paused', taskErrors };
+    }
+    const recentFailures = tasks.filter((t) => (t.Status.State === 'failed' || t.Status.State === 'rejected') && Date.parse(t.CreatedAt) >= since).length;
+    if (desired > 0 && running.length === 0 && recentFailures >= FAILURES_BEFORE_GIVING_UP && !ACTIVE_UPDATE.has(state ?? '')) {
+        return { progress, converged: false, failed: 'failing', taskErrors };
     }
     const settled = !ACTIVE_UPDATE.has(state ?? '') && upToDate.length === desired && current.length === desired;
     return { progress, converged: settled, taskErrors };
@@ -83,6 +93,8 @@ export async function waitForService(engine: StackEngine, serviceId: string, opt
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const deadline = Date.now() + options.timeoutMs;
     let last: ConvergenceProgress | undefined;
+    // Task times come from the manager's clock: allow for a little skew.
+    const since = Date.now() - 5_000;
     let wake: (() => void) | undefined;
     const poke = () => wake?.();
 
@@ -106,11 +118,11 @@ export async function waitForService(engine: StackEngine, serviceId: string, opt
                 engine.inspectService(serviceId, { signal: controller.signal }),
                 engine.listTasks({ service: [serviceId] }, { signal: controller.signal }),
             ]);
-            const assessment = assessService(service, tasks);
+            const assessment = assessService(service, tasks, since);
             last = assessment.progress;
             options.onProgress?.(assessment.progress);
-            if (assessment.failed === 'paused') {
-                return { kind: 'paused', progress: assessment.progress, taskErrors: assessment.taskErrors };
+            if (assessment.failed) {
+                return { kind: assessment.failed, progress: assessment.progress, taskErrors: assessment.taskErrors };
             }
             if (assessment.converged) {
                 const rolledBack = assessment.progress.updateState === 'rollback_completed' && !options.expectRollback;
@@ -150,6 +162,8 @@ export function describeOutcome(outcome: ConvergenceOutcome): string {
             return `${p.serviceName}: ${p.running}/${p.desired} running, converged`;
         case 'paused':
             return `service ${p.updateState === 'rollback_paused' ? 'rollback' : 'update'} paused: ${p.updateMessage ?? ''}` + errorsSuffix(outcome.taskErrors);
+        case 'failing':
+            return `${p.serviceName}: no task could start (${p.running}/${p.desired} running); the engine keeps trying.` + errorsSuffix(outcome.taskErrors);
         case 'rolledBack':
             return `${p.serviceName}: the update was rolled back: ${p.updateMessage ?? ''}` + errorsSuffix(outcome.taskErrors);
     }

@@ -67,6 +67,15 @@ export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stac
         normalizeImage: safeNormalize,
     });
     plan.problems.unshift(...problems);
+    // A locally built image exists on this node only: other nodes cannot pull it without a registry.
+    const nodes = info.swarm.nodes ?? 1;
+    if (nodes > 1) {
+        for (const image of new Set(plan.services.map((s) => s.spec.TaskTemplate.ContainerSpec?.Image ?? ''))) {
+            if (image && !image.includes('@')) {
+                plan.warnings.push(`image ${image} has no registry digest: on this swarm of ${nodes} nodes, only nodes that already have it locally can run its tasks; push it to a registry the nodes can reach\n`);
+            }
+        }
+    }
     return plan;
 }
 
