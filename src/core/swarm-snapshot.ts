@@ -205,3 +205,19 @@ export function formatAge(iso: string | undefined, now = Date.now()): string {
     if (hours < 48) return `${hours}h`;
     return `${Math.round(hours / 24)}d`;
 }
+
+/** What a snapshot is read with: three list calls, whatever the number of stacks. */
+export interface SnapshotSource {
+    listServices(filters?: Record<string, string[]>, params?: { status?: boolean }, options?: { signal?: AbortSignal }): Promise<Service[]>;
+    listTasks(filters?: Record<string, string[]>, options?: { signal?: AbortSignal }): Promise<Task[]>;
+    listNodes(filters?: Record<string, string[]>, options?: { signal?: AbortSignal }): Promise<Node[]>;
+}
+
+export async function readSnapshot(source: SnapshotSource, signal?: AbortSignal): Promise<SwarmSnapshot> {
+    const [services, tasks, nodes] = await Promise.all([
+        source.listServices(undefined, { status: true }, { signal }),
+        source.listTasks(undefined, { signal }),
+        source.listNodes(undefined, { signal }),
+    ]);
+    return buildSnapshot(services, tasks, nodes);
+}

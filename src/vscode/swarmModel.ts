@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { isCancellation } from '../core/cancellation';
-import { buildSnapshot, type SwarmSnapshot } from '../core/swarm-snapshot';
+import { readSnapshot, type SwarmSnapshot } from '../core/swarm-snapshot';
 import { isDockerError } from '../docker/errors';
 import type { DockerSession } from './dockerSession';
 
@@ -120,13 +120,7 @@ export class SwarmModel implements vscode.Disposable {
 
     private async readState(): Promise<void> {
         try {
-            const client = this.session.client;
-            const [services, tasks, nodes] = await Promise.all([
-                client.listServices(undefined, { status: true }),
-                client.listTasks(),
-                client.listNodes(),
-            ]);
-            this.setState({ kind: 'ready', snapshot: buildSnapshot(services, tasks, nodes) });
+            this.setState({ kind: 'ready', snapshot: await readSnapshot(this.session.client) });
         } catch (error) {
             if (isCancellation(error)) return;
             const message = error instanceof Error ? error.message : String(error);

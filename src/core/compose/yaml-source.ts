@@ -1,0 +1,328 @@
+/**
+ * YAML → plain JS with the value semantics of go-yaml v3 decoding into `interface{}` (what the docker
+ * CLI does), plus a source map from value paths to ranges.
+ *
+ * Decisions (each mirrors go-yaml v3 `resolve.go` unless said otherwise):
+ *  - plain `true/True/TRUE/false/False/FALSE` are booleans; `yes/no/on/off` stay strings (YAML 1.2).
+ *  - `~`, `null`, `Null`, `NULL` and empty plain scalars are null.
+ *  - integers are read with Go `ParseInt(s, 0, 64)` after removing `_`: `0440` is octal (288), `0o17`, `0x1f`,
+ *    `0b101` work; `08` is not an int but matches the float pattern → 8.
+ *  - quoted and block scalars are always strings; an explicit `!!str` tag forces a string.
+ *  - merge keys `<<` are honoured (explicit keys win), as go-yaml v3 does.
+ *  - duplicate keys are an error (`mapping key "x" already defined at line N`), as in go-yaml v3.
+ *  - only the first YAML document is used (go-yaml `Unmarshal`); later documents give a warning.
+ * Safety limits (not in the CLI): nesting depth, total node count, alias expansion count, keys per mapping.
+ */
+import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, type Document, type Node as YNode, Scalar } from 'yaml';
+import type { Diagnostic, Range, Severity } from '../diagnostics';
+
+export type PathSeg = string | number;
+
+/** Source location of one value: the key (for mapping entries) and the value node, as offsets. */
+export interface SourceLoc {
+    key?: [number, number];
+    value: [number, number];
+}
+
+export interface Limits {
+    maxDepth: number;
+    maxNodes: number;
+    maxAliasNodes: number;
+    maxKeysPerMapping: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+    maxDepth: 64,
+    maxNodes: 1_000_000,
+    maxAliasNodes: 50_000,
+    maxKeysPerMapping: 10_000,
+};
+
+export function pathKey(path: readonly PathSeg[]): string {
+    return path.join('\u0001');
+}
+
+export class SourceFile {
+    readonly lineCounter = new LineCounter();
+    readonly locs = new Map<string, SourceLoc>();
+    constructor(
+        readonly file: string,
+        readonly text: string,
+    ) {}
+
+    /** 0-based position of an offset. */
+    pos(offset: number): { line: number; character: number } {
+        const p = this.lineCounter.linePos(Math.max(0, Math.min(offset, this.text.length)));
+        return { line: p.line - 1, character: p.col - 1 };
+    }
+
+    range(span: [number, number]): Range {
+        return { start: this.pos(span[0]), end: this.pos(Math.max(span[0], span[1])) };
+    }
+
+    /** Range of the key (preferred when `preferKey`) or value at `path`; falls back to the nearest located parent. */
+    locate(path: readonly PathSeg[], preferKey = true): Range {
+        for (let n = path.length; n >= 0; n--) {
+            const loc = this.locs.get(pathKey(path.slice(0, n)));
+            if (loc) {
+                const span = (preferKey || n < path.length) && loc.key ? loc.key : loc.value;
+                return this.range(span);
+            }
+        }
+        return this.range([0, 0]);
+    }
+
+    has(path: readonly PathSeg[]): boolean {
+        return this.locs.has(pathKey(path));
+    }
+
+    diag(path: readonly PathSeg[], severity: Severity, code: string, message: string, preferKey = true): Diagnostic {
+        return { file: this.file, range: this.locate(path, preferKey), severity, message, code };
+    }
+
+    diagAt(span: [number, number], severity: Severity, code: string, message: string): Diagnostic {
+        return { file: this.file, range: this.range(span), severity, message, code };
+    }
+}
+
+export interface ParsedYaml {
+    source: SourceFile;
+    /** undefined when the YAML could not be parsed */
+    value: unknown;
+    ok: boolean;
+    diagnostics: Diagnostic[];
+}
+
+const FLOAT_RE = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+
+/** Go strconv.ParseInt(s, 0, 64) (after `_` removal, as go-yaml does). Returns undefined when it fails. */
+function goParseIntBase0(s: string): number | bigint | undefined {
+    const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
+    if (!m) return undefined;
+    const neg = m[1] === '-';
+    let body = m[2];
+    let big: bigint;
+    if (/^0[xXoObB]/.test(body)) big = BigInt(body[0] + body[1].toLowerCase() + body.slice(2));
+    else if (body.length > 1 && body[0] === '0') big = BigInt('0o' + body.slice(1));
+    else big = BigInt(body);
+    if (neg) big = -big;
+    if (big > 9223372036854775807n || big < -9223372036854775808n) {
+        // go-yaml then tries ParseUint for positives
+        if (!neg && big <= 18446744073709551615n) return Number(big);
+        return undefined;
+    }
+    return Number.isSafeInteger(Number(big)) ? Number(big) : Number(big);
+}
+
+/** Resolve a plain scalar as go-yaml v3 does. */
+export function resolvePlainScalar(s: string): unknown {
+    switch (s) {
+        case '':
+        case '~':
+        case 'null':
+        case 'Null':
+        case 'NULL':
+            return null;
+        case 'true':
+        case 'True':
+        case 'TRUE':
+            return true;
+        case 'false':
+        case 'False':
+        case 'FALSE':
+            return false;
+        case '.inf':
+        case '.Inf':
+        case '.INF':
+        case '+.inf':
+        case '+.Inf':
+        case '+.INF':
+            return Infinity;
+        case '-.inf':
+        case '-.Inf':
+        case '-.INF':
+            return -Infinity;
+        case '.nan':
+        case '.NaN':
+        case '.NAN':
+            return NaN;
+    }
+    const c = s[0];
+    if ((c >= '0' && c <= '9') || c === '+' || c === '-' || c === '.') {
+        const plain = s.replace(/_/g, '');
+        const i = goParseIntBase0(plain);
+        if (i !== undefined) return i;
+        if (FLOAT_RE.test(plain)) return Number(plain);
+    }
+    return s;
+}
+
+class LimitError extends Error {
+    constructor(
+        message: string,
+        readonly code: string,
+        readonly span: [number, number],
+    ) {
+        super(message);
+    }
+}
+
+function nodeSpan(n: YNode | null | undefined): [number, number] {
+    const r = n && (n as { range?: [number, number, number] | null }).range;
+    return r ? [r[0], r[1]] : [0, 0];
+}
+
+/** Parse YAML text. Never throws. */
+export function parseYamlSource(file: string, text: string, limits: Limits = DEFAULT_LIMITS): ParsedYaml {
+    const source = new SourceFile(file, text);
+    const diagnostics: Diagnostic[] = [];
+    let docs: Document.Parsed[];
+    try {
+        docs = parseAllDocuments(text, {
+            lineCounter: source.lineCounter,
+            uniqueKeys: false,
+            schema: 'failsafe',
+            keepSourceTokens: false,
+            prettyErrors: false,
+            strict: false,
+        }) as Document.Parsed[];
+        if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
+    } catch (e) {
+        diagnostics.push(source.diagAt([0, 0], 'error', 'yaml-syntax', `yaml: ${(e as Error).message}`));
+        return { source, value: undefined, ok: false, diagnostics };
+    }
+    if (docs.length === 0) return { source, value: null, ok: true, diagnostics };
+    const doc = docs[0];
+    if (doc.errors.length > 0) {
+        for (const err of doc.errors) {
+            const msg = err.message.split('\n')[0];
+            diagnostics.push(source.diagAt([err.pos[0], err.pos[1]], 'error', 'yaml-syntax', `yaml: ${msg}`));
+        }
+        return { source, value: undefined, ok: false, diagnostics };
+    }
+    for (let i = 1; i < docs.length; i++) {
+        const d = docs[i];
+        if (d.errors.length > 0 || d.contents !== null) {
+            diagnostics.push(source.diagAt(nodeSpan(d.contents as YNode), 'warning', 'yaml-multi-document', 'only the first YAML document is used; later documents are ignored'));
+            break;
+        }
+    }
+    let nodes = 0;
+    let aliasNodes = 0;
+    // Alias.resolve() searches the whole document; cache it (alias bombs would otherwise be quadratic)
+    const aliasCache = new Map<unknown, YNode | undefined>();
+    const resolveAlias = (a: { resolve(d: Document.Parsed): unknown }): YNode | undefined => {
+        if (!aliasCache.has(a)) aliasCache.set(a, a.resolve(doc) as YNode | undefined);
+        return aliasCache.get(a);
+    };
+    const walk = (node: unknown, path: PathSeg[], depth: number, viaAlias: number): unknown => {
+        if (++nodes > limits.maxNodes) throw new LimitError(`document has more than ${limits.maxNodes} nodes`, 'limit-nodes', nodeSpan(node as YNode));
+        if (viaAlias > 0 && ++aliasNodes > limits.maxAliasNodes) {
+            throw new LimitError(`excessive aliasing: alias expansion exceeds ${limits.maxAliasNodes} nodes (possible alias bomb)`, 'yaml-alias-bomb', nodeSpan(node as YNode));
+        }
+        if (depth > limits.maxDepth) throw new LimitError(`document nesting depth exceeds ${limits.maxDepth}`, 'limit-depth', nodeSpan(node as YNode));
+        if (node === null || node === undefined) return null;
+        if (isAlias(node)) {
+            const target = resolveAlias(node);
+            if (!target) throw new LimitError(`unknown anchor '${node.source}' referenced`, 'yaml-syntax', nodeSpan(node));
+            return walk(target, path, depth, viaAlias + 1);
+        }
+        if (isScalar(node)) {
+            const sc = node as Scalar;
+            const raw = sc.value;
+            const str = typeof raw === 'string' ? raw : raw === null || raw === undefined ? '' : String(raw);
+            const tag = sc.tag;
+            if (tag === 'tag:yaml.org,2002:str') return str;
+            if (sc.type === 'PLAIN' || sc.type === undefined) {
+                const v = resolvePlainScalar(str);
+                if (tag === 'tag:yaml.org,2002:int' && typeof v !== 'number') return str;
+                return v;
+            }
+            if (tag === 'tag:yaml.org,2002:int' || tag === 'tag:yaml.org,2002:float' || tag === 'tag:yaml.org,2002:bool' || tag === 'tag:yaml.org,2002:null') {
+                return resolvePlainScalar(str);
+            }
+            return str;
+        }
+        if (isSeq(node)) {
+            const out: unknown[] = [];
+            node.items.forEach((item, i) => {
+                const p = [...path, i];
+                // nodes reached through an alias are not recorded: locate() falls back to the alias' own key
+                if (viaAlias === 0) source.locs.set(pathKey(p), { value: nodeSpan(item as YNode) });
+                out.push(walk(item, p, depth + 1, viaAlias));
+            });
+            return out;
+        }
+        if (isMap(node)) {
+            const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+            const seen = new Map<string, number>();
+            const merges: unknown[] = [];
+            if (node.items.length > limits.maxKeysPerMapping) {
+                throw new LimitError(`mapping has more than ${limits.maxKeysPerMapping} keys`, 'limit-keys', nodeSpan(node));
+            }
+            for (const pair of node.items) {
+                if (!isPair(pair)) continue;
+                const k = pair.key as YNode | null;
+                let key: string;
+                if (k === null || k === undefined) key = '';
+                else if (isScalar(k)) {
+                    const kv = (k as Scalar).value;
+                    key = kv === null || kv === undefined ? '' : String(kv);
+                    if ((k as Scalar).type === 'PLAIN' && key === '<<') {
+                        merges.push(pair.value);
+                        continue;
+                    }
+                } else if (isAlias(k)) {
+                    const t = resolveAlias(k);
+                    key = t && isScalar(t) ? String((t as Scalar).value) : '';
+                } else {
+                    throw new LimitError('invalid map key: a mapping key must be a scalar', 'yaml-syntax', nodeSpan(k));
+                }
+                const kspan = nodeSpan(k);
+                if (seen.has(key) && viaAlias === 0) {
+                    throw new LimitError(`mapping key ${JSON.stringify(key)} already defined at line ${seen.get(key)}`, 'yaml-duplicate-key', kspan);
+                }
+                seen.set(key, source.pos(kspan[0]).line + 1);
+                const p = [...path, key];
+                if (viaAlias === 0) {
+                    const vs = pair.value ? nodeSpan(pair.value as YNode) : ([kspan[1], kspan[1]] as [number, number]);
+                    source.locs.set(pathKey(p), { key: kspan, value: vs });
+                }
+                Object.defineProperty(out, key, { value: walk(pair.value, p, depth + 1, viaAlias), enumerable: true, writable: true, configurable: true });
+            }
+            // merge keys: earlier merge sources win over later ones, explicit keys win over all.
+            for (const m of merges) {
+                const sources = isSeq(m) ? m.items : [m];
+                for (const s of sources) {
+                    const v = walk(s, path, depth, viaAlias + 1);
+                    if (v && typeof v === 'object' && !Array.isArray(v)) {
+                        for (const [mk, mv] of Object.entries(v)) if (!(mk in out)) out[mk] = mv;
+                    } else {
+                        throw new LimitError('map merge requires map or sequence of maps as the value', 'yaml-syntax', nodeSpan(s as YNode));
+                    }
+                }
+            }
+            return toPlainObject(out);
+        }
+        return null;
+    };
+    try {
+        source.locs.set(pathKey([]), { value: nodeSpan(doc.contents as YNode) });
+        const value = walk(doc.contents, [], 0, 0);
+        return { source, value, ok: true, diagnostics };
+    } catch (e) {
+        if (e instanceof LimitError) {
+            diagnostics.push(source.diagAt(e.span, 'error', e.code, e.code.startsWith('yaml') ? `yaml: ${e.message}` : e.message));
+        } else {
+            diagnostics.push(source.diagAt([0, 0], 'error', 'yaml-syntax', `yaml: ${(e as Error).message}`));
+        }
+        return { source, value: undefined, ok: false, diagnostics };
+    }
+}
+
+/** Objects built with a null prototype (safe for keys like `__proto__`) converted to ordinary objects. */
+function toPlainObject(o: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(o)) Object.defineProperty(out, k, { value: o[k], enumerable: true, writable: true, configurable: true });
+    return out;
+}
