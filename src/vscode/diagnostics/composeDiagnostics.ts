@@ -9,8 +9,9 @@ import type { ExtensionServices } from '../services';
 import { isComposeDocument } from '../stackNames';
 
 export const DIAGNOSTICS_SETTING = 'swarmStacks.diagnostics.enabled';
-/** Validation runs this long after the last keystroke. */
+/** Validation runs this long after the last keystroke (longer for files whose validation takes longer). */
 export const VALIDATE_DEBOUNCE_MS = 300;
+const MAX_DEBOUNCE_MS = 3_000;
 const SOURCE = 'swarm-stacks';
 const HAPROXY_CFG = 'haproxy.cfg';
 /** A validation slower than this is written to the log (it runs in the extension host, not the UI thread). */
@@ -30,6 +31,8 @@ type Services = Pick<ExtensionServices, 'log' | 'stackNames'>;
 export class ComposeDiagnostics implements vscode.Disposable {
     private readonly collection = vscode.languages.createDiagnosticCollection(SOURCE);
     private readonly timers = new Map<string, NodeJS.Timeout>();
+    /** Last validation time per document (ms): big files wait longer after a keystroke, so that typing never queues runs. */
+    private readonly durations = new Map<string, number>();
     /** Per compose document: every file it has diagnostics for (the document itself, haproxy.cfg, .env, env_file). */
     private readonly contributions = new Map<string, Map<string, vscode.Diagnostic[]>>();
     private readonly subscriptions: vscode.Disposable[] = [];
@@ -48,7 +51,7 @@ export class ComposeDiagnostics implements vscode.Disposable {
             vscode.workspace.onDidChangeTextDocument((event) => {
                 if (event.contentChanges.length === 0) return;
                 const document = event.document;
-                if (isComposeDocument(document)) this.schedule(document, VALIDATE_DEBOUNCE_MS);
+                if (isComposeDocument(document)) this.schedule(document, this.debounceFor(document));
                 else if (isHaproxyCfg(document.uri)) this.revalidateFolder(path.dirname(document.uri.fsPath), VALIDATE_DEBOUNCE_MS);
             }),
             vscode.workspace.onDidCloseTextDocument((document) => this.forget(document.uri)),
@@ -91,6 +94,12 @@ export class ComposeDiagnostics implements vscode.Disposable {
         );
     }
 
+    /** 300 ms, or twice the last run for files so big that a run takes longer than that (at most 3 s). */
+    private debounceFor(document: vscode.TextDocument): number {
+        const last = this.durations.get(document.uri.toString()) ?? 0;
+        return Math.min(MAX_DEBOUNCE_MS, Math.max(VALIDATE_DEBOUNCE_MS, Math.round(last * 2)));
+    }
+
     private revalidateFolder(folder: string, delay = 0): void {
         for (const document of vscode.workspace.textDocuments) {
             if (document.uri.scheme === 'file' && path.dirname(document.uri.fsPath) === folder) this.schedule(document, delay);
@@ -110,6 +119,7 @@ export class ComposeDiagnostics implements vscode.Disposable {
         const core = validateComposeText(file, text, { env: process.env, dotEnv });
         const placement = placeComposeLenses(text);
         const elapsed = performance.now() - start;
+        this.durations.set(document.uri.toString(), elapsed);
         if (elapsed > SLOW_MS) this.services.log.debug(`Validating ${path.basename(file)} took ${elapsed.toFixed(0)} ms`);
 
         const byFile = new Map<string, vscode.Diagnostic[]>();
@@ -179,6 +189,7 @@ export class ComposeDiagnostics implements vscode.Disposable {
         const pending = this.timers.get(key);
         if (pending) clearTimeout(pending);
         this.timers.delete(key);
+        this.durations.delete(key);
         const previous = this.contributions.get(key);
         if (!previous) return;
         this.contributions.delete(key);

@@ -1,0 +1,133 @@
+/**
+ * What the compose editor support costs per keystroke: the pure CodeLens placement (run by VS Code on every edit)
+ * and the live validation (run ~300 ms after the last edit), for generated compose files of 10, 100 and 500 services.
+ *
+ *   npx tsc -p . && node out/bench/codelens.js [runs]
+ *
+ * Prints figures (median, min and max of N runs after warm-up) and the ratio to the 10-service file; it asserts
+ * nothing about time. Plain core code: no VS Code, no engine.
+ */
+import * as os from 'os';
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import { placeComposeLenses } from '../src/core/compose/lens-placement';
+import { validateComposeText } from '../src/core/compose/load';
+
+/** A compose file in the shape the seed's stacks have: image, replicas, ports, env, labels, healthcheck. */
+export function generateCompose(services: number): string {
+    const lines = ['version: "3.8"', '', 'x-defaults: &defaults', '  restart: "no"', '  networks: [backend]', '', 'services:'];
+    for (let i = 0; i < services; i++) {
+        lines.push(
+            `  svc${i}:`,
+            `    image: registry.local/team/svc${i}:1.${i % 7}.0`,
+            '    networks: [backend]',
+            '    environment:',
+            `      SERVICE_PORTS: "${8000 + (i % 1000)}"`,
+            `      NODE_ENV: production`,
+            '    labels:',
+            `      com.example.owner: "team-${i % 5}"`,
+            '    deploy:',
+            `      replicas: ${(i % 20) + 1}`,
+            '      update_config:',
+            '        parallelism: 2',
+            '        delay: 10s',
+            '      resources:',
+            '        limits: {cpus: "0.50", memory: 128M}',
+            '    healthcheck:',
+            '      test: ["CMD", "wget", "-qO-", "http://localhost:8080/health"]',
+            '      interval: 10s',
+            `    ports: ["${10000 + i}:8080"]`,
+        );
+    }
+    lines.push('', 'networks:', '  backend:', '    driver: overlay', '');
+    return lines.join('\n');
+}
+
+interface Figures {
+    median: number;
+    min: number;
+    max: number;
+    /** Median CPU time of this process (user + system): less disturbed than wall time on a busy machine. */
+    cpu: number;
+}
+
+function measure(runs: number, fn: () => unknown): Figures {
+    for (let i = 0; i < Math.min(3, runs); i++) fn(); // warm-up: JIT and the schema compilation
+    const times: number[] = [];
+    const cpus: number[] = [];
+    for (let i = 0; i < runs; i++) {
+        const cpu = process.cpuUsage();
+        const start = performance.now();
+        fn();
+        times.push(performance.now() - start);
+        const used = process.cpuUsage(cpu);
+        cpus.push((used.user + used.system) / 1000);
+    }
+    times.sort((a, b) => a - b);
+    return { median: median(times), min: times[0], max: times[times.length - 1], cpu: median(cpus) };
+}
+
+function median(values: number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const ms = (n: number): string => `${n.toFixed(2)} ms`;
+
+function main(): void {
+    const runs = Math.max(1, Number(process.argv[2]) || 15);
+    const sizes = [10, 100, 500];
+    // A path in a folder that does not exist: no .env, no env_file to read; only the text is measured.
+    const file = path.join(os.tmpdir(), 'swarm-stacks-bench-nonexistent', 'docker-compose.yml');
+    const env = { HOME: os.homedir() };
+    const rows: Array<{ size: number; bytes: number; lines: number; placement: Figures; validation: Figures; diagnostics: number; lenses: number }> = [];
+    for (const size of sizes) {
+        const text = generateCompose(size);
+        const placement = measure(runs, () => placeComposeLenses(text));
+        const validation = measure(runs, () => validateComposeText(file, text, { env }));
+        const placed = placeComposeLenses(text);
+        rows.push({
+            size,
+            bytes: Buffer.byteLength(text),
+            lines: text.split('\n').length,
+            placement,
+            validation,
+            diagnostics: validateComposeText(file, text, { env }).length,
+            lenses: 1 + placed.services.length * 4,
+        });
+    }
+    const base = rows[0];
+    console.log(`Compose editor support: median of ${runs} runs (after warm-up), Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}`);
+    console.log('');
+    const header = ['services', 'lines', 'bytes', 'lens placement', '(min-max)', 'cpu', 'x vs 10', 'validateComposeText', '(min-max)', 'cpu', 'x vs 10', 'diags'];
+    const table = rows.map((r) => [
+        String(r.size),
+        String(r.lines),
+        String(r.bytes),
+        ms(r.placement.median),
+        `${r.placement.min.toFixed(2)}-${r.placement.max.toFixed(2)}`,
+        ms(r.placement.cpu),
+        `${(r.placement.median / base.placement.median).toFixed(1)}x`,
+        ms(r.validation.median),
+        `${r.validation.min.toFixed(2)}-${r.validation.max.toFixed(2)}`,
+        ms(r.validation.cpu),
+        `${(r.validation.median / base.validation.median).toFixed(1)}x`,
+        String(r.diagnostics),
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+    const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    console.log(line(header));
+    for (const row of table) console.log(line(row));
+    console.log(`load average at the end: ${os.loadavg().map((n) => n.toFixed(1)).join(' ')} (wall times grow with it; cpu is this process's own time)`);
+    console.log('');
+    const last = rows[rows.length - 1];
+    console.log(
+        `${last.size} services: ${ms(last.placement.median)} to place ${last.lenses} lenses on each edit; ` +
+            `${ms(last.validation.median)} for the live diagnostics (debounced 300 ms after the last keystroke, in the extension host, not the UI thread).`,
+    );
+}
+
+if (require.main === module) {
+    main();
+}

@@ -1,0 +1,206 @@
+/**
+ * Where the compose CodeLens and the editor-side checks go in a compose file's text: the `services:` key and,
+ * per service, its key, its `image:` and its declared `deploy.replicas`. Pure (no IO, no `vscode`): the caller
+ * decides what a build context means on disk.
+ *
+ * Decisions:
+ *  - Parsed with the `yaml` Document API (ranges kept). Broken YAML never throws: the parser's best-effort
+ *    document is used, so lenses stay on the services it could still read while a line is half typed.
+ *  - Merge keys (`<<: *defaults`, `<<: [*a, *b]`) and aliases are followed for the values (image, replicas, mode,
+ *    build); own keys win over merged ones, an earlier merge source over a later one (YAML 1.1 merge, shallow).
+ *    Lines (`imageLine`, `replicasLine`) are only given for keys written in the service itself: a lens on an
+ *    anchor elsewhere in the file would be misleading.
+ *  - A duplicated service key keeps its first occurrence (the loader reports the duplicate).
+ *  - Values are as written (no interpolation): `replicas` is a number only when written as an integer
+ *    (or a string of digits); `image` is the string as written, `${TAG}` included.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YNode, type Pair, type YAMLMap } from 'yaml';
+import type { Range } from '../diagnostics';
+
+export interface ServicePlacement {
+    /** The service key (`web`); the engine name is `<stack>_<key>`. */
+    key: string;
+    /** 0-based line of the service's key. */
+    keyLine: number;
+    /** Range of the service's key. */
+    keyRange: Range;
+    /** The image as written (through merge keys), if it is a scalar. */
+    image?: string;
+    /** 0-based line of the service's own `image:` key. */
+    imageLine?: number;
+    /** Range of the service's own `image:` value. */
+    imageRange?: Range;
+    /** `deploy.replicas` as declared, when it is an integer. */
+    replicas?: number;
+    /** 0-based line of the service's own `deploy.replicas` key. */
+    replicasLine?: number;
+    /** Range of the own `deploy.replicas` value. */
+    replicasRange?: Range;
+    /** `deploy.mode` as written (`global`, `replicated`, …). */
+    mode?: string;
+    /** The `build` context (`build: ./app` or `build.context`; `.` for a `build` mapping without one). */
+    buildContextHint?: string;
+    /** `build.dockerfile`, when given. */
+    dockerfileHint?: string;
+}
+
+export interface ComposePlacement {
+    /** 0-based line of the top-level `services:` key; undefined when there is none. */
+    servicesLine?: number;
+    servicesRange?: Range;
+    services: ServicePlacement[];
+    /** True when the parser reported errors: the placement is what it could recover. */
+    partial: boolean;
+}
+
+const EMPTY: ComposePlacement = { services: [], partial: false };
+
+/** Placement of the lenses for one compose file's text. Never throws. */
+export function placeComposeLenses(text: string): ComposePlacement {
+    try {
+        return place(text);
+    } catch {
+        return { ...EMPTY, partial: true };
+    }
+}
+
+function place(text: string): ComposePlacement {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter, uniqueKeys: false, merge: true, prettyErrors: false, keepSourceTokens: false });
+    const partial = doc.errors.length > 0;
+    const at = (offset: number): { line: number; character: number } => {
+        const p = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
+        return { line: p.line - 1, character: p.col - 1 };
+    };
+    const rangeOf = (node: YNode | null | undefined): Range | undefined => {
+        const r = node?.range;
+        if (!r) return undefined;
+        return { start: at(r[0]), end: at(Math.max(r[0], r[1])) };
+    };
+
+    const root = resolve(doc, doc.contents);
+    if (!isMap(root)) return { services: [], partial };
+    const servicesPair = ownPair(root, 'services');
+    if (!servicesPair) return { services: [], partial };
+    const servicesRange = rangeOf(servicesPair.key as YNode);
+    const result: ComposePlacement = { services: [], partial };
+    if (servicesRange) {
+        result.servicesLine = servicesRange.start.line;
+        result.servicesRange = servicesRange;
+    }
+    const services = resolve(doc, servicesPair.value as YNode);
+    if (!isMap(services)) return result;
+
+    const seen = new Set<string>();
+    for (const pair of services.items) {
+        if (!isPair(pair)) continue;
+        const key = scalarKey(pair);
+        if (key === undefined || key === '<<' || seen.has(key)) continue;
+        const keyNode = pair.key as YNode;
+        seen.add(key);
+        const keyRange = rangeOf(keyNode);
+        if (!keyRange) continue;
+        const svc: ServicePlacement = { key, keyLine: keyRange.start.line, keyRange };
+        const body = resolve(doc, pair.value as YNode);
+        // `web: *defaults`: every line of the body is the anchor's, elsewhere in the file.
+        const bodyOwn = !isAlias(pair.value);
+        if (isMap(body)) {
+            const image = lookup(doc, body, 'image');
+            if (image && isScalar(image.value) && image.value.value !== null && typeof image.value.value !== 'object') {
+                svc.image = String(image.value.value);
+                if (bodyOwn && image.own) {
+                    const r = rangeOf(image.pair.value as YNode);
+                    const k = rangeOf(image.pair.key as YNode);
+                    if (k) svc.imageLine = k.start.line;
+                    if (r) svc.imageRange = r;
+                }
+            }
+            const deploy = lookup(doc, body, 'deploy');
+            if (deploy && isMap(deploy.value)) {
+                const replicas = lookup(doc, deploy.value, 'replicas');
+                const n = replicas && isScalar(replicas.value) ? asInteger(replicas.value.value) : undefined;
+                if (replicas && n !== undefined) {
+                    svc.replicas = n;
+                    if (bodyOwn && deploy.own && !isAlias(deploy.pair.value) && replicas.own) {
+                        const k = rangeOf(replicas.pair.key as YNode);
+                        const r = rangeOf(replicas.pair.value as YNode);
+                        if (k) svc.replicasLine = k.start.line;
+                        if (r) svc.replicasRange = r;
+                    }
+                }
+                const mode = lookup(doc, deploy.value, 'mode');
+                if (mode && isScalar(mode.value) && typeof mode.value.value === 'string') svc.mode = mode.value.value;
+            }
+            const build = lookup(doc, body, 'build');
+            if (build) {
+                if (isScalar(build.value) && build.value.value !== null && build.value.value !== undefined) {
+                    svc.buildContextHint = String(build.value.value);
+                } else if (isMap(build.value)) {
+                    const context = lookup(doc, build.value, 'context');
+                    svc.buildContextHint = context && isScalar(context.value) && context.value.value !== null ? String(context.value.value) : '.';
+                    const dockerfile = lookup(doc, build.value, 'dockerfile');
+                    if (dockerfile && isScalar(dockerfile.value) && dockerfile.value.value !== null) svc.dockerfileHint = String(dockerfile.value.value);
+                }
+            }
+        }
+        result.services.push(svc);
+    }
+    return result;
+}
+
+/** Follows aliases (bounded, cycles end as undefined). */
+function resolve(doc: Document, node: YNode | null | undefined, depth = 0): YNode | undefined {
+    if (node === null || node === undefined || depth > 32) return undefined;
+    if (isAlias(node)) {
+        const target = node.resolve(doc);
+        return resolve(doc, target as YNode | undefined, depth + 1);
+    }
+    return node;
+}
+
+function scalarKey(pair: Pair): string | undefined {
+    const k = pair.key as YNode | null;
+    if (!isScalar(k) || k.value === null || k.value === undefined) return undefined;
+    // With `merge: true` the parser turns a plain `<<` key into a Symbol('<<').
+    if (typeof k.value === 'symbol') return k.value.description;
+    return String(k.value);
+}
+
+/** The first pair written in the mapping itself with that key. */
+function ownPair(map: YAMLMap, key: string): Pair | undefined {
+    for (const item of map.items) {
+        if (isPair(item) && scalarKey(item) === key) return item;
+    }
+    return undefined;
+}
+
+interface Found {
+    pair: Pair;
+    value: YNode | undefined;
+    /** Written in the mapping itself (not brought in by a merge key). */
+    own: boolean;
+}
+
+/** A key of a mapping, own keys first, then merge sources in order (shallow, as YAML merge is). */
+function lookup(doc: Document, map: YAMLMap, key: string, depth = 0): Found | undefined {
+    const own = ownPair(map, key);
+    if (own) return { pair: own, value: resolve(doc, own.value as YNode), own: depth === 0 };
+    if (depth > 8) return undefined;
+    for (const item of map.items) {
+        if (!isPair(item) || scalarKey(item) !== '<<') continue;
+        const source = resolve(doc, item.value as YNode);
+        const sources = isSeq(source) ? source.items.map((s) => resolve(doc, s as YNode)) : [source];
+        for (const s of sources) {
+            if (!isMap(s)) continue;
+            const found = lookup(doc, s, key, depth + 1);
+            if (found) return { ...found, own: false };
+        }
+    }
+    return undefined;
+}
+
+function asInteger(value: unknown): number | undefined {
+    if (typeof value === 'number' && Number.isInteger(value)) return value;
+    if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) return Number(value);
+    return undefined;
+}
