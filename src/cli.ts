@@ -1,4 +1,5 @@
 import { runCli } from './cli/main';
+import './cli/project-verbs';
 
 // Exit codes: 0 success, 1 failure (one-line reason on stderr), 2 usage error.
 runCli(process.argv.slice(2), {

@@ -119,4 +119,55 @@ ${common}`,
 Check compose files and print each problem as file:line:col: severity: message.
 Exit status 1 when there is any error.
 ${common}`,
+    scaffold: `Usage: swarm-stacks scaffold [OPTIONS] DIR
+
+Write a new load-balanced project into DIR: a Node.js app answering <h1>I'm HOSTNAME</h1>, its
+Dockerfile and .dockerignore, docker-compose.yaml (the app's replicas behind HAProxy), haproxy.cfg
+and a README. Files that already exist with the same content are left alone; files with other
+content are listed and nothing is written, unless --force.
+
+Options:
+      --variant V          haproxy-dns (official HAProxy, DNS discovery; default) or blog-faithful
+                           (the blog's archived dockercloud/haproxy, for reference)
+      --name N             App (compose service) name (default: from the folder name)
+      --replicas R         Replicas of the app (default 5)
+      --port P             Port HAProxy publishes on the node (default 80)
+      --app-port P         Port the app listens on in its container (default 8080)
+      --stats-port P       Port of HAProxy's stats page (default 8404)
+      --image I            The app image (default NAME:latest)
+      --base-image I       FROM of the Dockerfile (default node:20-alpine)
+      --haproxy-image I    The proxy image (default haproxy:2.6)
+      --stack S            Resolve tasks.S_NAME in haproxy.cfg (default: tasks.NAME, any stack name)
+      --force              Overwrite files that have other content
+  -h, --help               Show this help
+`,
+    build: `Usage: swarm-stacks build [-t TAG...] [-f DOCKERFILE] [--build-arg K=V...] DIR
+
+Build an image from DIR through the Engine API (classic builder). The context honours DIR's
+.dockerignore as docker build does; the Dockerfile and .dockerignore are always sent. The build's
+output goes to stdout, the current step to stderr when it is a terminal. Exit status 1 with the
+failing step and its last lines when a step fails.
+
+Options:
+  -t, --tag TAG            Name and tag (repeat for several; default: the app image of a compose
+                           file in DIR, else FOLDER:latest)
+  -f, --file FILE          The Dockerfile (default DIR/Dockerfile)
+      --build-arg K=V      Build-time variable (repeat for several)
+  -q, --quiet              Print only the image ID
+${common}`,
+    probe: `Usage: swarm-stacks probe [-n N] [-c C] [--during SECONDS] URL
+
+Send GET requests to URL (http only; a bare port means http://127.0.0.1:PORT/) and show which
+hostnames answered (<h1>I'm HOSTNAME</h1>): a table, a bar chart, failures and latency
+percentiles. With --during it keeps probing for SECONDS (run it while a rolling update goes on)
+and also shows how answers moved from v1 to v2 (a "!!!" after the hostname means v2).
+
+Options:
+  -n, --requests N         Number of requests (default 40; with --during: bound of the requests)
+  -c, --concurrency C      Requests in flight at once (default 1)
+      --during SECONDS     Probe continuously for at most SECONDS
+      --interval MS        Time between requests with --during (default 100)
+      --request-timeout MS Timeout of one request (default 2000)
+  -h, --help               Show this help
+`,
 };

@@ -10,6 +10,7 @@ import { restartService } from './stack/restartService';
 import { showServiceLogs } from './stack/showServiceLogs';
 import { inspect, registerInspectDocuments } from './stack/inspect';
 import { configureDockerHost, initSwarm, leaveSwarm } from './stack/swarmMembership';
+import { registerProjectCommands } from './project/register';
 
 export type CommandHandler = (...args: unknown[]) => unknown;
 
@@ -46,4 +47,5 @@ export function registerCommands(services: ExtensionServices): void {
     registerCommand(services, 'swarmStacks.initSwarm', (options) => initSwarm(services, options as { advertiseAddr?: string } | undefined));
     registerCommand(services, 'swarmStacks.leaveSwarm', (options) => leaveSwarm(services, options as { skipConfirmation?: boolean } | undefined));
     registerCommand(services, 'swarmStacks.configureDockerHost', () => configureDockerHost());
+    registerProjectCommands(services);
 }

@@ -28,6 +28,8 @@ const fmtMs = (x: number): string => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixe
 export interface PanelLabels {
     title: string;
     hostname: string;
+    answersTitle: string;
+    chartTitle: string;
     requests: string;
     share: string;
     version: string;
@@ -47,15 +49,15 @@ function barChart(summary: ProbeSummary): string {
     if (summary.failed > 0) rows.push({ label: '(failed)', count: summary.failed, cls: 'fail' });
     const max = Math.max(1, ...rows.map((r) => r.count));
     const rowH = 22;
-    const labelW = 170;
-    const barW = 420;
+    const labelW = 140;
+    const barW = 300;
     const h = rows.length * rowH + 4;
     const bars = rows
         .map((r, i) => {
             const w = Math.max(2, Math.round((r.count / max) * barW));
             const y = i * rowH + 2;
             return (
-                `<text class="lbl" x="${labelW - 8}" y="${y + 15}" text-anchor="end">${escape(r.label.length > 24 ? `${r.label.slice(0, 23)}…` : r.label)}</text>` +
+                `<text class="lbl" x="${labelW - 8}" y="${y + 15}" text-anchor="end">${escape(r.label.length > 18 ? `${r.label.slice(0, 17)}…` : r.label)}</text>` +
                 `<rect class="bar ${r.cls}" x="${labelW}" y="${y + 2}" width="${w}" height="${rowH - 6}" rx="2"></rect>` +
                 `<text class="val" x="${labelW + w + 6}" y="${y + 15}">${r.count}</text>`
             );
@@ -134,8 +136,8 @@ button.secondary { background: var(--vscode-button-secondaryBackground); color: 
 <div><button id="again">${escape(labels.again)}</button><button id="during" class="secondary">${escape(labels.during)}</button></div>
 ${s.ok === 0 ? `<p class="bad">${escape(labels.noAnswers)}</p>` : ''}
 <div class="grid">
-<div><h2>${escape(labels.hostname)}</h2><table><tr><th>${escape(labels.hostname)}</th><th class="num">${escape(labels.requests)}</th><th class="num">${escape(labels.share)}</th><th>${escape(labels.version)}</th></tr>${table}</table></div>
-<div><h2>&nbsp;</h2>${barChart(s)}</div>
+<div><h2>${escape(labels.answersTitle)}</h2><table><tr><th>${escape(labels.hostname)}</th><th class="num">${escape(labels.requests)}</th><th class="num">${escape(labels.share)}</th><th>${escape(labels.version)}</th></tr>${table}</table></div>
+<div><h2>${escape(labels.chartTitle)}</h2>${barChart(s)}</div>
 </div>
 ${failures ? `<h2>${escape(labels.failed)}</h2><ul>${failures}</ul>` : ''}
 ${latency ? `<h2>${escape(labels.latency)}</h2>${latency}` : ''}
@@ -154,6 +156,8 @@ function labelsFor(data: LoadBalancingData): PanelLabels {
     return {
         title: vscode.l10n.t('Load balancing: {0} distinct hostnames', s.hostnames.length),
         hostname: vscode.l10n.t('Hostname'),
+        answersTitle: vscode.l10n.t('Answers per replica'),
+        chartTitle: vscode.l10n.t('Spread'),
         requests: vscode.l10n.t('Requests'),
         share: vscode.l10n.t('Share'),
         version: vscode.l10n.t('Version'),
