@@ -57,12 +57,8 @@ export interface EngineEvent {
     timeNano?: number;
 }
 
-/** One JSON message of `POST /build`. */
-export type BuildProgress =
-    | { stream: string }
-    | { error: string; errorDetail?: { code?: number; message?: string } }
-    | { aux: { ID?: string } & Record<string, unknown> }
-    | { status: string; id?: string; progress?: string };
+/** One JSON message of `POST /build`: the core's build reader defines the shape. */
+export type { BuildMessage as BuildProgress } from '../core/build/progress';
 
 /** `GET /images/json` (subset). */
 export interface ImageSummary {

@@ -4,7 +4,7 @@
  * into steps, output lines, the failing step with its last lines, and the final image ID. Pure: no I/O.
  */
 
-/** One message of `POST /build`, structurally (the Docker door's BuildProgress is assignable to it). */
+/** One message of `POST /build` (the Docker door's `BuildProgress` is this type). */
 export type BuildMessage =
     | { stream: string }
     | { error: string; errorDetail?: { code?: number; message?: string } }
