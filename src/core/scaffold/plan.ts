@@ -8,6 +8,9 @@ export type ScaffoldVariant = 'haproxy-dns' | 'blog-faithful';
 export const SCAFFOLD_VARIANTS: readonly ScaffoldVariant[] = ['haproxy-dns', 'blog-faithful'];
 
 /** The files of each variant, relative to the variant's template folder and to the target folder alike. */
+/** Files both variants share: their templates live once, in `common/`. */
+export const SHARED_TEMPLATE_FILES: readonly string[] = ['index.js', 'package.json', 'Dockerfile', '.dockerignore'];
+
 export const TEMPLATE_FILES: Readonly<Record<ScaffoldVariant, readonly string[]>> = {
   'haproxy-dns': ['index.js', 'package.json', 'Dockerfile', '.dockerignore', 'docker-compose.yaml', 'haproxy.cfg', 'README.md'],
   'blog-faithful': ['index.js', 'package.json', 'Dockerfile', '.dockerignore', 'docker-compose.yaml', 'README.md'],
@@ -241,7 +244,7 @@ function sameText(a: string, b: string): boolean {
 
 /**
  * Plans the project: renders each template and compares it with the file already there.
- * @param readTemplate returns the text of `<variant>/<file>` (e.g. `haproxy-dns/haproxy.cfg`)
+ * @param readTemplate returns the text of `<variant>/<file>` (e.g. `haproxy-dns/haproxy.cfg`) or `common/<file>`
  * @param existing returns the current content of a file relative to the target folder, or undefined when absent
  * @throws ScaffoldInputError when the input is invalid
  */
@@ -254,7 +257,7 @@ export function planScaffold(
   if (problems.length > 0) throw new ScaffoldInputError(problems);
   const values = scaffoldValues(input);
   const files: ScaffoldFile[] = TEMPLATE_FILES[input.variant].map((relPath) => {
-    const name = `${input.variant}/${relPath}`;
+    const name = SHARED_TEMPLATE_FILES.includes(relPath) ? `common/${relPath}` : `${input.variant}/${relPath}`;
     const content = renderTemplate(readTemplate(name), values, name);
     const current = existing(relPath);
     const action: ScaffoldAction =

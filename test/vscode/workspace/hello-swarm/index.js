@@ -1,11 +1,11 @@
 'use strict';
-// {{appName}}: answers "<h1>I'm HOSTNAME</h1>" so you can see which replica served each request.
+// web: answers "<h1>I'm HOSTNAME</h1>" so you can see which replica served each request.
 // No dependencies. Shuts down gracefully on SIGTERM (stop accepting, finish in-flight requests, exit),
 // so a rolling update loses no request.
 const http = require('node:http');
 const os = require('node:os');
 
-const PORT = Number(process.env.PORT || {{port}});
+const PORT = Number(process.env.PORT || 8080);
 const GRACE_MS = Number(process.env.SHUTDOWN_GRACE_MS || 8000); // below Docker's default stop_grace_period (10s)
 const hostname = os.hostname();
 let shuttingDown = false;
