@@ -146,7 +146,7 @@ describe('project commands (scaffold, build, load-balancing panel)', function ()
         await vscode.commands.executeCommand('workbench.action.closePanel');
         await vscode.commands.executeCommand('workbench.action.closeSidebar');
         await vscode.commands.executeCommand('notifications.clearAll');
-        await takeScreenshot('load-balancing', { selector: 'iframe.webview.ready' });
+        await takeScreenshot('load-balancing-local', { selector: 'iframe.webview.ready' });
         await vscode.commands.executeCommand('workbench.view.explorer');
     });
 });
