@@ -321,8 +321,9 @@ export class DockerClient {
         );
     }
 
-    async inspectNetwork(id: string, options: CallOptions = {}): Promise<Network> {
-        return json<Network>(await this.request('inspectNetwork', { method: 'GET', path: `/networks/${pathPart(id)}` }, options));
+    /** `scope: 'swarm'` gives the swarm's view of a network, e.g. the swarm ID of `host` that services store. */
+    async inspectNetwork(id: string, options: CallOptions = {}, params: { scope?: 'swarm' | 'local' } = {}): Promise<Network> {
+        return json<Network>(await this.request('inspectNetwork', { method: 'GET', path: `/networks/${pathPart(id)}`, query: { scope: params.scope } }, options));
     }
 
     async createNetwork(request: NetworkCreateRequest, options: CallOptions = {}): Promise<{ id: string; warning?: string }> {

@@ -68,7 +68,11 @@ describe('spec comparison', () => {
     it('treats omitempty zero values as absent but keeps pointer zeros', () => {
         assert.deepEqual(canonicalSpec({ A: 0, B: false, C: '', D: [], E: {}, F: null, Replicas: 0, Global: {} }), { Replicas: 0, Global: {} });
     });
-    it('lists leaf changes with dotted paths', () => {
+    it('ignores the order of keys inside list items (the engine answers in its own order)', () => {
+        assert.deepEqual(diffSpecs({ Ports: [{ TargetPort: 1, Protocol: 'tcp' }] }, { Ports: [{ Protocol: 'tcp', TargetPort: 1 }] }), []);
+        assert.equal(diffSpecs({ Ports: [{ TargetPort: 1 }, { TargetPort: 2 }] }, { Ports: [{ TargetPort: 2 }, { TargetPort: 1 }] }).length, 1);
+    });
+        it('lists leaf changes with dotted paths', () => {
         const before = serviceSpec('prod_test', 'test:latest', 20);
         const after = serviceSpec('prod_test', 'test:v2', 5);
         const lines = formatSpecChanges(diffSpecs(before, after));
@@ -119,6 +123,74 @@ describe('deploy plan', () => {
         state.services = [existingService(serviceSpec('prod_test', 'test:latest', 1))];
         const plan = planDeploy(desired(serviceSpec('prod_test', 'test:latest')), state, options());
         assert.equal(plan.services[0].action, 'unchanged');
+    });
+
+    it('counts the endpoint mode vip the engine stores as equal to the CLI\'s `EndpointSpec: {}` (measured on Engine 20.10)', () => {
+        const stored = serviceSpec('prod_test', 'test:latest', 1);
+        stored.EndpointSpec = { Mode: 'vip' };
+        const state = emptyState();
+        state.services = [existingService(stored)];
+        assert.equal(planDeploy(desired(serviceSpec('prod_test', 'test:latest', 1)), state, options()).services[0].action, 'unchanged');
+        // dnsrr stays a change.
+        const dnsrr = serviceSpec('prod_test', 'test:latest', 1);
+        dnsrr.EndpointSpec = { Mode: 'dnsrr' };
+        assert.equal(planDeploy(desired(dnsrr), state, options()).services[0].action, 'update');
+    });
+
+    it('counts what Engine 20.10 stores for fields left empty as equal (re-deploy of the conformance corpus)', () => {
+        const sent = serviceSpec('prod_test', 'test:latest', 1);
+        sent.EndpointSpec = { Ports: [{ TargetPort: 81, PublishedPort: 8081, PublishMode: 'host' }, { TargetPort: 82, PublishedPort: 8082 }] };
+        sent.TaskTemplate.RestartPolicy = {};
+        sent.TaskTemplate.ContainerSpec!.Mounts = [{ Type: 'bind', Source: '/tmp', Target: '/t', Consistency: 'cached' }];
+        const stored = JSON.parse(JSON.stringify(sent)) as ServiceSpec;
+        stored.EndpointSpec = {
+            Mode: 'vip',
+            Ports: [
+                { Protocol: 'tcp', TargetPort: 81, PublishedPort: 8081, PublishMode: 'host' },
+                { Protocol: 'tcp', TargetPort: 82, PublishedPort: 8082, PublishMode: 'ingress' },
+            ],
+        };
+        stored.TaskTemplate.RestartPolicy = { Condition: 'any' };
+        delete stored.TaskTemplate.ContainerSpec!.Mounts![0].Consistency;
+        const state = emptyState();
+        state.services = [existingService(stored)];
+        assert.equal(planDeploy(desired(sent), state, options()).services[0].action, 'unchanged');
+        // A different condition or protocol is still a change.
+        const udp = JSON.parse(JSON.stringify(sent)) as ServiceSpec;
+        udp.EndpointSpec!.Ports![1].Protocol = 'udp';
+        assert.equal(planDeploy(desired(udp), state, options()).services[0].action, 'update');
+        const onFailure = JSON.parse(JSON.stringify(sent)) as ServiceSpec;
+        onFailure.TaskTemplate.RestartPolicy = { Condition: 'on-failure' };
+        assert.equal(planDeploy(desired(onFailure), state, options()).services[0].action, 'update');
+    });
+
+    it('compares fields an engine does not store only from the API version that stores them', () => {
+        const sent = serviceSpec('prod_test', 'test:latest', 1);
+        sent.TaskTemplate.ContainerSpec!.OomScoreAdj = 100;
+        sent.TaskTemplate.ContainerSpec!.Healthcheck = { Test: ['CMD', 'true'], StartInterval: 1e9 };
+        const stored = JSON.parse(JSON.stringify(sent)) as ServiceSpec;
+        delete stored.TaskTemplate.ContainerSpec!.OomScoreAdj;
+        delete stored.TaskTemplate.ContainerSpec!.Healthcheck!.StartInterval;
+        const state = emptyState();
+        state.services = [existingService(stored)];
+        assert.equal(planDeploy(desired(sent), state, options({ apiVersion: '1.41' })).services[0].action, 'unchanged');
+        const on145 = planDeploy(desired(sent), state, options({ apiVersion: '1.45' })).services[0];
+        assert.deepEqual(on145.changes.map((c) => c.path), ['TaskTemplate.ContainerSpec.Healthcheck.StartInterval']);
+        assert.equal(planDeploy(desired(sent), state, options({ apiVersion: '1.46' })).services[0].changes.length, 2);
+        // The spec sent keeps them: an engine that does not know a field ignores it, as with the CLI.
+        assert.equal(planDeploy(desired(sent), emptyState(), options({ apiVersion: '1.41' })).services[0].spec.TaskTemplate.ContainerSpec!.OomScoreAdj, 100);
+    });
+
+    it('compares an attachment to a built-in external network (host) by the ID the engine stores', () => {
+        const sent = serviceSpec('prod_test', 'test:latest', 1);
+        sent.TaskTemplate.Networks = [{ Target: 'host' }];
+        const stored = JSON.parse(JSON.stringify(sent)) as ServiceSpec;
+        stored.TaskTemplate.Networks = [{ Target: 'host-network-id' }];
+        const state = emptyState();
+        state.services = [existingService(stored)];
+        assert.equal(planDeploy(desired(sent), state, options()).services[0].action, 'update');
+        state.builtinNetworks = new Map([['host', { Name: 'host', Id: 'host-network-id', Scope: 'local', Driver: 'host' }]]);
+        assert.equal(planDeploy(desired(sent), state, options()).services[0].action, 'unchanged');
     });
 
     it('updates a service whose replicas differ, keeping its ForceUpdate, and shows the change', () => {

@@ -65,6 +65,7 @@ export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stac
         prune: options.prune,
         resolutions,
         normalizeImage: safeNormalize,
+        apiVersion: info.apiVersion,
     });
     plan.problems.unshift(...problems);
     // A locally built image exists on this node only: other nodes cannot pull it without a registry.
@@ -88,7 +89,7 @@ async function readExistingState(engine: StackEngine, specs: StackSpecs, stackNa
     const byName = <T>(names: string[], list: (filters: Record<string, string[]>) => Promise<T[]>) =>
         names.length === 0 ? Promise.resolve([] as T[]) : list({ name: names });
 
-    const [services, namedServices, networks, namedNetworks, secrets, configs, externals] = await Promise.all([
+    const [services, namedServices, networks, namedNetworks, secrets, configs, externals, builtins] = await Promise.all([
         engine.listServices(stackLabelFilter(stackName), {}, call),
         byName(serviceNames, (f) => engine.listServices(f, {}, call)),
         engine.listNetworks(stackLabelFilter(stackName), call),
@@ -96,6 +97,13 @@ async function readExistingState(engine: StackEngine, specs: StackSpecs, stackNa
         byName(secretNames, (f) => engine.listSecrets(f, call)),
         byName(configNames, (f) => engine.listConfigs(f, call)),
         Promise.all(specs.externalNetworks.filter(isUserDefinedNetwork).map(async (name) => [name, await inspectOrUndefined(engine, name, call)] as const)),
+        // Not checked (as in the CLI), only read for their swarm IDs, which the engine stores in the
+        // service (`host` has a swarm ID besides its local one).
+        Promise.all(
+            specs.externalNetworks
+                .filter((name) => !isUserDefinedNetwork(name) && !name.startsWith('container:'))
+                .map(async (name) => [name, await inspectOrUndefined(engine, name, call, 'swarm').catch(() => undefined)] as const),
+        ),
     ]);
     // The engine's name filters match prefixes: keep exact names only.
     const exact = <T>(items: T[], names: string[], nameOf: (item: T) => string | undefined) => items.filter((i) => names.includes(nameOf(i) ?? ''));
@@ -107,12 +115,13 @@ async function readExistingState(engine: StackEngine, specs: StackSpecs, stackNa
         secrets: exact(secrets, secretNames, (s: Secret) => s.Spec.Name),
         configs: exact(configs, configNames, (c: Config) => c.Spec.Name),
         externalNetworks: new Map(externals),
+        builtinNetworks: new Map(builtins),
     };
 }
 
-async function inspectOrUndefined(engine: StackEngine, name: string, call: CallOptions): Promise<Network | undefined> {
+async function inspectOrUndefined(engine: StackEngine, name: string, call: CallOptions, scope?: 'swarm'): Promise<Network | undefined> {
     try {
-        return await engine.inspectNetwork(name, call);
+        return await engine.inspectNetwork(name, call, scope ? { scope } : undefined);
     } catch (error) {
         if (errorKind(error) === 'notFound') return undefined;
         throw error;

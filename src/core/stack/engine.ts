@@ -20,7 +20,7 @@ export interface StackEngineEvent {
 
 export interface StackEngine {
     readonly endpoint: { url: string };
-    info(options?: CallOptions): Promise<{ swarm: { controlAvailable: boolean; localNodeState: string; nodes?: number } }>;
+    info(options?: CallOptions): Promise<{ apiVersion?: string; swarm: { controlAvailable: boolean; localNodeState: string; nodes?: number } }>;
 
     listServices(filters?: Filters, params?: { status?: boolean }, options?: CallOptions): Promise<Service[]>;
     inspectService(id: string, options?: CallOptions): Promise<Service>;
@@ -38,7 +38,7 @@ export interface StackEngine {
     listNodes(filters?: Filters, options?: CallOptions): Promise<Node[]>;
 
     listNetworks(filters?: Filters, options?: CallOptions): Promise<Network[]>;
-    inspectNetwork(id: string, options?: CallOptions): Promise<Network>;
+    inspectNetwork(id: string, options?: CallOptions, params?: { scope?: 'swarm' | 'local' }): Promise<Network>;
     createNetwork(request: NetworkCreateRequest, options?: CallOptions): Promise<{ id: string; warning?: string }>;
     removeNetwork(id: string, options?: CallOptions): Promise<void>;
 

@@ -36,6 +36,11 @@ export interface ExistingState {
     configs: Config[];
     /** Each external network named by the compose file, or undefined when it does not exist. */
     externalNetworks: Map<string, Network | undefined>;
+    /**
+     * External networks the engine has built in (`host`, `bridge`), which are not checked as the CLI
+     * does not check them, but whose IDs the engine stores in the service: read to compare specs.
+     */
+    builtinNetworks?: Map<string, Network | undefined>;
 }
 
 /** The outcome of asking a registry for an image's digest (the CLI's "QueryRegistry"). */
@@ -109,6 +114,8 @@ export interface PlanOptions {
     resolutions: Map<string, ImageResolution>;
     /** The client-side tag normalisation (`nginx` → `nginx:latest`). */
     normalizeImage(image: string): string;
+    /** The engine's API version (`/info`'s Api-Version); fields it does not store are not compared. */
+    apiVersion?: string;
 }
 
 export function planDeploy(desired: DesiredStack, existing: ExistingState, options: PlanOptions): DeployPlan {
@@ -142,7 +149,9 @@ export function planDeploy(desired: DesiredStack, existing: ExistingState, optio
 
     const networkIds = new Map<string, string>([
         ...existing.networks.map((n) => [n.Name, n.Id] as const),
-        ...[...existing.externalNetworks.values()].filter((n): n is Network => n !== undefined).map((n) => [n.Name, n.Id] as const),
+        ...[...existing.externalNetworks.values(), ...(existing.builtinNetworks?.values() ?? [])]
+            .filter((n): n is Network => n !== undefined)
+            .map((n) => [n.Name, n.Id] as const),
     ]);
     const labelledServices = new Map(existing.services.map((s) => [s.Spec.Name ?? '', s]));
     const foreignServices = new Set(existing.foreignServices.map((s) => s.Spec.Name));
@@ -156,7 +165,7 @@ export function planDeploy(desired: DesiredStack, existing: ExistingState, optio
             return { key: s.key, name: s.name, action: 'create', spec, changes: [] };
         }
         // The engine stores network attachments by ID; compare them as such.
-        const changes = diffSpecs(withDaemonDefaults(current.Spec), withDaemonDefaults(withNetworkIds(spec, networkIds)));
+        const changes = diffSpecs(withDaemonDefaults(current.Spec), withoutUnstoredFields(withDaemonDefaults(withNetworkIds(spec, networkIds)), options.apiVersion));
         return { key: s.key, name: s.name, action: changes.length ? 'update' : 'unchanged', spec, existing: current, changes };
     });
 
@@ -255,17 +264,31 @@ function withNetworkIds(spec: ServiceSpec, ids: Map<string, string>): ServiceSpe
  * What the daemon stores for fields we may leave out, so that a spec we send and the one it stored
  * compare equal: a replicated service without replicas runs 1; a container task gets the runtime
  * `container` and isolation `default`; update and rollback configs get failure action `pause` and
- * order `stop-first` (measured on Engine 20.10).
+ * order `stop-first`; the endpoint mode is `vip` (measured on Engine 20.10).
  */
 function withDaemonDefaults(spec: ServiceSpec): ServiceSpec {
     const out: ServiceSpec = { ...spec, TaskTemplate: { ...spec.TaskTemplate } };
     if (!out.Mode || (out.Mode.Replicated && out.Mode.Replicated.Replicas === undefined)) {
         out.Mode = { ...out.Mode, Replicated: { Replicas: 1 } };
     }
+    // The endpoint mode defaults to vip (swarmkit stores it even when the spec sends `EndpointSpec: {}`),
+    // a port's protocol to tcp and its publish mode to ingress.
+    out.EndpointSpec = {
+        ...out.EndpointSpec,
+        Mode: out.EndpointSpec?.Mode || 'vip',
+        Ports: out.EndpointSpec?.Ports?.map((p) => ({ ...p, Protocol: p.Protocol || 'tcp', PublishMode: p.PublishMode || 'ingress' })),
+    };
     const template = out.TaskTemplate;
     if (template.ContainerSpec) {
         template.Runtime = template.Runtime || 'container';
         template.ContainerSpec = { ...template.ContainerSpec, Isolation: template.ContainerSpec.Isolation || 'default' };
+        // The daemon does not carry a mount's `consistency` into swarm (moby convert/container.go).
+        const mounts = template.ContainerSpec.Mounts;
+        if (mounts) template.ContainerSpec.Mounts = mounts.map(({ Consistency: _dropped, ...m }) => m);
+    }
+    // A restart policy without a condition is stored with condition `any` (moby convert/service.go).
+    if (template.RestartPolicy) {
+        template.RestartPolicy = { ...template.RestartPolicy, Condition: template.RestartPolicy.Condition || 'any' };
     }
     for (const key of ['UpdateConfig', 'RollbackConfig'] as const) {
         const config = out[key];
@@ -274,6 +297,41 @@ function withDaemonDefaults(spec: ServiceSpec): ServiceSpec {
         }
     }
     return out;
+}
+
+/**
+ * Fields an older engine does not know, and so neither stores nor acts on (its JSON decoder drops
+ * them): compared only from the API version that introduced them, so that a file using them is not
+ * "changed" on every deploy to such an engine.
+ */
+const FIELDS_BY_API_VERSION: { version: string; drop(spec: ServiceSpec): void }[] = [
+    {
+        version: '1.44',
+        drop: (spec) => {
+            const health = spec.TaskTemplate.ContainerSpec?.Healthcheck;
+            if (health) delete health.StartInterval;
+        },
+    },
+    {
+        version: '1.46',
+        drop: (spec) => {
+            if (spec.TaskTemplate.ContainerSpec) delete spec.TaskTemplate.ContainerSpec.OomScoreAdj;
+        },
+    },
+];
+
+export function withoutUnstoredFields(spec: ServiceSpec, apiVersion: string | undefined): ServiceSpec {
+    const gated = FIELDS_BY_API_VERSION.filter((f) => apiVersion !== undefined && compareApiVersions(apiVersion, f.version) < 0);
+    if (!gated.length) return spec;
+    const copy = JSON.parse(JSON.stringify(spec)) as ServiceSpec;
+    for (const f of gated) f.drop(copy);
+    return copy;
+}
+
+function compareApiVersions(a: string, b: string): number {
+    const [a1, a2] = a.split('.').map(Number);
+    const [b1, b2] = b.split('.').map(Number);
+    return a1 !== b1 ? a1 - b1 : (a2 || 0) - (b2 || 0);
 }
 
 /** True when the plan would change nothing in the engine. */

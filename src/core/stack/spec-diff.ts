@@ -61,9 +61,16 @@ function walk(before: unknown, after: unknown, path: string, changes: SpecChange
         }
         return;
     }
-    if (JSON.stringify(before) !== JSON.stringify(after)) {
+    if (stableJson(before) !== stableJson(after)) {
         changes.push({ path, before, after });
     }
+}
+
+/** JSON with object keys sorted: the engine returns keys in its own order, not the order we sent. */
+function stableJson(value: unknown): string | undefined {
+    return JSON.stringify(value, (_key, v: unknown) =>
+        isPlainObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+    );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,0 +1,173 @@
+/**
+ * Malformed compose files against the real engine: `swarm-stacks deploy` and `swarm-stacks lint`
+ * (the bundled CLI) each exit 1 with a located diagnostic `file:line:col: error: …`, never a stack
+ * trace, within a time bound, and nothing new exists in the engine afterwards.
+ * Inputs: every file of test/fixtures/bad, plus generated huge, binary, alias-bomb, deeply nested
+ * and many-keys files written to a temp folder.
+ */
+import * as assert from 'assert';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import type { DockerClient } from '../../src/docker/client';
+import { Cleanup } from './support/cleanup';
+import { assertFreshBundle, describeRun, ROOT, swarmStacks, type RunResult } from './support/commands';
+import { engineClient } from './support/engine';
+import { STACK_LABEL, uniqueName } from './support/names';
+
+const BAD = path.join(ROOT, 'test', 'fixtures', 'bad');
+const PER_RUN_MS = 20_000;
+
+/** Generated inputs (not committed: large, or binary). */
+function generate(dir: string): string[] {
+    const files: Record<string, string | Buffer> = {
+        // Over the 4 MiB limit, made of an otherwise valid file plus comments.
+        'gen-huge.yml': `services:\n  web:\n    image: nginx\n${'# padding padding padding padding padding padding padding padding\n'.repeat(70_000)}`,
+        // Random bytes with NULs, after a YAML-looking start.
+        'gen-binary.yml': Buffer.concat([Buffer.from('services:\n  web:\n    image: '), randomBytes(4096), Buffer.from([0, 0, 0])]),
+        // Billion laughs: 10 levels of 10 aliases each.
+        'gen-alias-bomb.yml': [
+            'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+            ...Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array.from({ length: 10 }, () => `*a${i}`).join(',')}]`),
+            'services:',
+            '  web:',
+            '    image: nginx',
+            '    command: *a9',
+        ].join('\n'),
+        // Nesting far beyond the depth limit, in flow and in block style.
+        'gen-deep-flow.yml': `services:\n  web:\n    image: nginx\n    command: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`,
+        'gen-deep-block.yml': `services:\n  web:\n    image: nginx\n    labels:\n${Array.from({ length: 500 }, (_, i) => `${'  '.repeat(i + 3)}k${i}:`).join('\n')} x\n`,
+        // A mapping with more keys than the loader accepts.
+        'gen-many-keys.yml': `services:\n  web:\n    image: nginx\n    labels:\n${Array.from({ length: 12_000 }, (_, i) => `      k${i}: v`).join('\n')}\n`,
+    };
+    return Object.entries(files).map(([name, content]) => {
+        const file = path.join(dir, name);
+        fs.writeFileSync(file, content);
+        return file;
+    });
+}
+
+interface EngineObjects {
+    services: { name: string; stack?: string }[];
+    networks: { name: string; stack?: string }[];
+    secrets: { name: string; stack?: string }[];
+    configs: { name: string; stack?: string }[];
+}
+
+async function engineObjects(client: DockerClient): Promise<EngineObjects> {
+    const [services, networks, secrets, configs] = await Promise.all([client.listServices(), client.listNetworks(), client.listSecrets(), client.listConfigs()]);
+    return {
+        services: services.map((s) => ({ name: s.Spec.Name ?? s.ID, stack: s.Spec.Labels?.[STACK_LABEL] })),
+        networks: networks.map((n) => ({ name: n.Name, stack: n.Labels?.[STACK_LABEL] ?? undefined })),
+        secrets: secrets.map((s) => ({ name: s.Spec.Name, stack: s.Spec.Labels?.[STACK_LABEL] })),
+        configs: configs.map((c) => ({ name: c.Spec.Name, stack: c.Spec.Labels?.[STACK_LABEL] })),
+    };
+}
+
+function assertLocatedFailure(what: string, file: string, r: RunResult, stream: 'stdout' | 'stderr'): void {
+    const detail = describeRun(what, r);
+    assert.strictEqual(r.code, 1, detail);
+    assert.ok(r.ms < PER_RUN_MS, `${what} took ${r.ms} ms\n${detail}`);
+    const located = r[stream].split('\n').filter((line) => line.startsWith(`${file}:`) && /^.+:\d+:\d+: error: \S/.test(line));
+    assert.ok(located.length > 0, `no located "file:line:col: error: …" line for ${file} on ${stream}\n${detail}`);
+    // KNOWN (reported to the loader's owner): 50 000 nested flow brackets overflow the yaml parser's
+    // stack before our depth limit applies; the loader catches it and reports it, located, as
+    // "yaml: Maximum call stack size exceeded". That is no crash, so that one located line is allowed.
+    const all = (r.stdout + r.stderr)
+        .split('\n')
+        .filter((line) => !(line.startsWith(`${file}:`) && / error: yaml: Maximum call stack size exceeded$/.test(line)))
+        .join('\n');
+    assert.doesNotMatch(all, /^\s+at /m, `stack trace\n${detail}`);
+    assert.doesNotMatch(all, /TypeError|RangeError|ReferenceError|SyntaxError: Unexpected|Maximum call stack/, `crash\n${detail}`);
+}
+
+describe('bad input: deploy and lint refuse malformed compose files (real engine)', function () {
+    this.timeout(180_000);
+
+    let client: DockerClient;
+    let dir: string;
+    let initial: EngineObjects;
+    const prefix = uniqueName('bad');
+    const stacks: string[] = [];
+    // The env the fixtures expect: interpolation-required.yml needs its variable unset; no .env.
+    const env = { ...process.env };
+    delete env.SWARM_STACKS_TEST_UNSET_TAG;
+
+    before(async () => {
+        assertFreshBundle();
+        client = engineClient();
+        await client.ping({ timeoutMs: 5000 });
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sst-bad-'));
+        initial = await engineObjects(client);
+    });
+
+    after(async function () {
+        this.timeout(120_000);
+        // Nothing should exist; remove whatever a failing run may have left all the same.
+        const cleanup = new Cleanup(client);
+        for (const s of stacks) cleanup.stack(s);
+        try {
+            await cleanup.run();
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    const fixtures = fs
+        .readdirSync(BAD)
+        .filter((f) => f.endsWith('.yml') || f.endsWith('.yaml'))
+        .sort();
+
+    it('has the committed corpus (at least 30 files)', () => assert.ok(fixtures.length >= 30, `${fixtures.length} files`));
+
+    /** Runs deploy and lint on a batch of files, a few at a time. */
+    async function check(files: string[]): Promise<void> {
+        const failures: string[] = [];
+        let next = 0;
+        const worker = async () => {
+            while (next < files.length) {
+                const file = files[next++];
+                const stack = `${prefix}-${stacks.length}`;
+                stacks.push(stack);
+                try {
+                    const [deploy, lint] = await Promise.all([
+                        swarmStacks(['deploy', '--no-dotenv', '--resolve-image', 'never', '-c', file, stack], { env, timeoutMs: PER_RUN_MS + 10_000 }),
+                        swarmStacks(['lint', '--no-dotenv', '-c', file], { env, timeoutMs: PER_RUN_MS + 10_000 }),
+                    ]);
+                    assertLocatedFailure(`swarm-stacks deploy ${path.basename(file)}`, file, deploy, 'stderr');
+                    assertLocatedFailure(`swarm-stacks lint ${path.basename(file)}`, file, lint, 'stdout');
+                    assert.match(deploy.stderr, /nothing was deployed/, describeRun('deploy', deploy));
+                } catch (error) {
+                    failures.push(error instanceof Error ? error.message : String(error));
+                }
+            }
+        };
+        await Promise.all([worker(), worker(), worker()]);
+        assert.deepStrictEqual(failures, [], failures.join('\n\n'));
+    }
+
+    it('every committed malformed file: exit 1, a located error, no stack trace', async () => {
+        await check(fixtures.map((f) => path.join(BAD, f)));
+    });
+
+    it('generated huge, binary, alias-bomb, deeply nested and many-keys files: the same', async () => {
+        await check(generate(dir));
+    });
+
+    it('left no new object in the engine', async () => {
+        const after = await engineObjects(client);
+        const known = (list: { name: string }[]) => new Set(list.map((o) => o.name));
+        const ours = (o: { name: string; stack?: string }) => o.name.includes(prefix) || (o.stack ?? '').startsWith(prefix);
+        const created: string[] = [];
+        for (const kind of ['services', 'networks', 'secrets', 'configs'] as const) {
+            const old = known(initial[kind]);
+            for (const o of after[kind]) {
+                // Objects of other test runs may come and go meanwhile; ours carry our prefix.
+                if (!old.has(o.name) && ours(o)) created.push(`${kind}: ${o.name}`);
+            }
+        }
+        assert.deepStrictEqual(created, []);
+    });
+});
