@@ -6,6 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadCompose, validateComposeText } from '../../src/core/compose/load';
+import { flowNestingBeyond } from '../../src/core/compose/yaml-source';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BAD = path.join(ROOT, 'test', 'fixtures', 'bad');
@@ -97,5 +98,21 @@ describe('compose load: malformed files (test/fixtures/bad)', function () {
             for (let i = 0; i < len; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
             assert.doesNotThrow(() => validateComposeText('/tmp/fuzz.yml', s, { env: {}, dotEnv: false }), s);
         }
+    });
+});
+
+describe('flow nesting guard', () => {
+    it('refuses 50 000 nested brackets with a located depth error instead of overflowing the parser', () => {
+        const text = `services:\n  web:\n    image: nginx\n    command: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`;
+        const result = loadCompose([{ path: '/tmp/deep.yml', text }]);
+        const depth = result.diagnostics.find((d) => d.code === 'limit-depth');
+        assert.ok(depth, JSON.stringify(result.diagnostics.slice(0, 3)));
+        assert.equal(depth.range.start.line, 3);
+        assert.ok(!result.diagnostics.some((d) => /Maximum call stack/.test(d.message)));
+    });
+
+    it('ignores brackets inside quoted scalars and comments', () => {
+        assert.equal(flowNestingBeyond(`a: "[[[["\nb: it's [1, [2]]\n# [[[[\n`, 2), undefined);
+        assert.equal(flowNestingBeyond('x: [[[1]]]', 2), 5);
     });
 });

@@ -157,6 +157,47 @@ export function resolvePlainScalar(s: string): unknown {
     return s;
 }
 
+/**
+ * Offset of the first `[` or `{` that opens a flow collection deeper than `maxDepth`, or undefined.
+ * Quoted scalars and comments are skipped; an approximation of YAML's lexer that is exact for
+ * anything a compose file holds, and errs only towards parsing normally.
+ */
+export function flowNestingBeyond(text: string, maxDepth: number): number | undefined {
+    let depth = 0;
+    let quote: string | undefined;
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (quote) {
+            if (c === quote) {
+                if (quote === "'" && text[i + 1] === "'") i++;
+                else quote = undefined;
+            } else if (c === '\\' && quote === '"') {
+                i++;
+            }
+            continue;
+        }
+        if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+            const end = text.indexOf('\n', i);
+            if (end === -1) break;
+            i = end;
+        } else if ((c === '"' || c === "'") && opensScalar(text, i)) {
+            quote = c;
+        } else if (c === '[' || c === '{') {
+            if (++depth > maxDepth) return i;
+        } else if ((c === ']' || c === '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return undefined;
+}
+
+/** A quote opens a quoted scalar only where a value can start (not inside a plain scalar like `it's`). */
+function opensScalar(text: string, at: number): boolean {
+    let j = at - 1;
+    while (j >= 0 && (text[j] === ' ' || text[j] === '\t')) j--;
+    return j < 0 || ':-?[{,\n\r'.includes(text[j]);
+}
+
 class LimitError extends Error {
     constructor(
         message: string,
@@ -177,6 +218,16 @@ export function parseYamlSource(file: string, text: string, limits: Limits = DEF
     const source = new SourceFile(file, text);
     const diagnostics: Diagnostic[] = [];
     let docs: Document.Parsed[];
+    // The parser recurses per flow level: tens of thousands of `[` overflow its stack before the
+    // depth limit below could apply, so such nesting is refused before parsing.
+    const deepAt = flowNestingBeyond(text, limits.maxDepth);
+    if (deepAt !== undefined) {
+        // The parser fills the line counter as it reads; here it did not read, so fill it directly.
+        source.lineCounter.addNewLine(0);
+        for (let i = text.indexOf('\n'); i !== -1 && i < deepAt; i = text.indexOf('\n', i + 1)) source.lineCounter.addNewLine(i + 1);
+        diagnostics.push(source.diagAt([deepAt, deepAt + 1], 'error', 'limit-depth', `document nesting depth exceeds ${limits.maxDepth}`));
+        return { source, value: undefined, ok: false, diagnostics };
+    }
     try {
         docs = parseAllDocuments(text, {
             lineCounter: source.lineCounter,
