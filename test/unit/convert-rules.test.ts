@@ -166,7 +166,7 @@ describe('convert rules: ports (§2.3)', () => {
     it('endpoint_mode lower-cased', () => assert.deepStrictEqual(wire(svc('image: x\ndeploy: {endpoint_mode: DNSRR}').EndpointSpec), { Mode: 'dnsrr' }));
     it('ip warning', () => {
         const out = convertYaml('services: {a: {image: x, ports: ["127.0.0.1:81:81", "0.0.0.0:82:82"]}}');
-        assert.deepStrictEqual(out.warnings.map((w) => [w.message, w.path.join('.')]), [["ignoring IP-address (127.0.0.1:81:81) service will listen on '0.0.0.0'", 'services.a.ports.0']]);
+        assert.deepStrictEqual(out.warnings.map((w) => [w.message, w.path.join('.')]), [["ignoring IP-address (127.0.0.1:81:81/tcp) service will listen on '0.0.0.0'", 'services.a.ports.0']]);
     });
     const errs: [string, string][] = [
         ['"1-3:1-2"', 'service web: invalid ranges specified for container and host Ports: 1-2 and 1-3'],

@@ -4,83 +4,10 @@
 import type { Mount } from '../specs';
 import type { ServiceVolumeConfig, VolumeConfig } from './types';
 import { absPath, isAbsAnyOS, isRecord, toOptionMap, toStringMap } from './convert-util';
+import { parseVolumeSpec } from './short-syntax';
 
-const PROPAGATIONS = new Set(['rprivate', 'private', 'rshared', 'shared', 'rslave', 'slave']);
-
-function isLetter(c: string): boolean {
-    return /^\p{L}$/u.test(c);
-}
-
-/**
- * Parse a short-syntax volume (`[source:]target[:options]`) into the long form, after the CLI's
- * volumespec rules. Throws plain Errors with the CLI texts.
- */
-export function parseVolumeSpec(spec: string): ServiceVolumeConfig {
-    const chars = Array.from(spec);
-    if (chars.length === 0) throw new Error('invalid empty volume spec');
-    if (chars.length <= 2) return { type: 'volume', target: spec };
-    const vol: ServiceVolumeConfig = { type: '' };
-    let source = '';
-    let target = '';
-    let buffer: string[] = [];
-    const END = '\u0000END';
-    const populate = (isEnd: boolean): void => {
-        const s = buffer.join('');
-        if (buffer.length === 0) throw new Error(`invalid spec: ${spec}: empty section between colons`);
-        if (source === '' && isEnd) {
-            target = s;
-            return;
-        }
-        if (source === '') {
-            source = s;
-            return;
-        }
-        if (target === '') {
-            target = s;
-            return;
-        }
-        if (!isEnd) throw new Error(`invalid spec: ${spec}: too many colons`);
-        for (const opt of s.split(',')) {
-            if (opt === 'ro') vol.read_only = true;
-            else if (opt === 'rw') vol.read_only = false;
-            else if (opt === 'nocopy') vol.volume = { nocopy: true };
-            else if (PROPAGATIONS.has(opt)) vol.bind = { propagation: opt };
-            // anything else (z, Z, cached, delegated, …) is ignored
-        }
-    };
-    for (const c of [...chars, END]) {
-        if (c === ':' && buffer.length === 1 && isLetter(buffer[0])) {
-            buffer.push(c);
-        } else if (c === ':' || c === END) {
-            populate(c === END);
-            buffer = [];
-        } else {
-            buffer.push(c);
-        }
-    }
-    if (source !== '') vol.source = source;
-    if (target !== '') vol.target = target;
-    vol.type = source === '' ? 'volume' : isFilePath(source) ? 'bind' : 'volume';
-    return reorder(vol);
-}
-
-function reorder(v: ServiceVolumeConfig): ServiceVolumeConfig {
-    const out: ServiceVolumeConfig = { type: v.type };
-    if (v.source !== undefined) out.source = v.source;
-    if (v.target !== undefined) out.target = v.target;
-    if (v.read_only !== undefined) out.read_only = v.read_only;
-    if (v.bind !== undefined) out.bind = v.bind;
-    if (v.volume !== undefined) out.volume = v.volume;
-    return out;
-}
-
-function isFilePath(source: string): boolean {
-    const c = source[0];
-    if (c === '.' || c === '/' || c === '~') return true;
-    if (source.startsWith('\\\\')) return true;
-    const chars = Array.from(source);
-    return chars.length >= 2 && chars[1] === ':' && isLetter(chars[0]);
-}
+// One parser of the short syntax serves the loader and the conversion.
+export { parseVolumeSpec };
 
 export interface MountContext {
     stackName: string;
