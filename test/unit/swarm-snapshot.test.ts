@@ -73,6 +73,10 @@ describe('convergence assessment', () => {
         assert.equal(assessService(updating, [task('1', 'a', 1, 'running'), task('2', 'a', 2, 'running')]).converged, false);
         const stale = [task('1', 'a', 1, 'running', 'running', { Spec: { ContainerSpec: { Image: 'app:v0' } } }), task('2', 'a', 2, 'running')];
         assert.equal(assessService(s, stale).converged, false, 'a task of the old image does not count');
+        const oldCommand = [task('1', 'a', 1, 'running', 'running', { Spec: { ContainerSpec: { Image: 'app:v1@sha256:abc', Args: ['old'] } } }), task('2', 'a', 2, 'running')];
+        assert.equal(assessService(s, oldCommand).converged, false, 'a task of another command does not count');
+        const withGrace = { ...s, Spec: { ...s.Spec, TaskTemplate: { ...s.Spec.TaskTemplate, ContainerSpec: { ...s.Spec.TaskTemplate.ContainerSpec, StopGracePeriod: 10e9 } } } };
+        assert.equal(assessService(withGrace, [task('1', 'a', 1, 'running'), task('2', 'a', 2, 'running')]).converged, true, 'tasks carry no StopGracePeriod');
     });
 
     it('reports a paused update with the failing tasks\' errors', () => {

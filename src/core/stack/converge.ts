@@ -5,7 +5,8 @@
  * does not see. Always bounded by a timeout.
  */
 import { CancelledError, isCancellation } from '../cancellation';
-import type { Service, Task } from '../specs';
+import type { ContainerSpec, Service, Task } from '../specs';
+import { canonicalSpec } from './spec-diff';
 import type { StackEngine } from './engine';
 
 export interface ConvergenceProgress {
@@ -28,6 +29,8 @@ export interface WaitOptions {
     onProgress?(progress: ConvergenceProgress): void;
     /** Fallback read interval when no event comes (multi-node: other nodes' containers). */
     tickMs?: number;
+    /** How long convergence must hold when the engine reports no completed update (default 2 s). */
+    settleMs?: number;
     /** Expect the service to end rolled back (the rollback verb) rather than updated. */
     expectRollback?: boolean;
 }
@@ -44,6 +47,7 @@ export class ConvergenceTimeoutError extends Error {
 }
 
 const ACTIVE_UPDATE = new Set(['updating', 'rollback_started']);
+const SETTLE_MS = 2_000;
 // Tasks that failed this many times since the wait began, with none running, will not start by
 // themselves (an image no node has, a command that exits): say so instead of waiting out the timeout.
 const FAILURES_BEFORE_GIVING_UP = 3;
@@ -51,11 +55,11 @@ const FAILURES_BEFORE_GIVING_UP = 3;
 /** The state of one service, from one inspect and one task list. */
 export function assessService(service: Service, tasks: readonly Task[], since = 0): { progress: ConvergenceProgress; converged: boolean; failed?: 'paused' | 'failing'; taskErrors: string[] } {
     const spec = service.Spec;
-    const image = spec.TaskTemplate.ContainerSpec?.Image;
+    const wanted = containerSpecKey(spec.TaskTemplate.ContainerSpec);
     const force = spec.TaskTemplate.ForceUpdate ?? 0;
     const current = tasks.filter((t) => t.DesiredState === 'running');
     const running = current.filter((t) => t.Status.State === 'running');
-    const upToDate = running.filter((t) => t.Spec.ContainerSpec?.Image === image && (t.Spec.ForceUpdate ?? 0) === force);
+    const upToDate = running.filter((t) => containerSpecKey(t.Spec.ContainerSpec) === wanted && (t.Spec.ForceUpdate ?? 0) === force);
     const replicated = spec.Mode?.Replicated !== undefined || spec.Mode === undefined;
     const desired = replicated ? spec.Mode?.Replicated?.Replicas ?? 1 : current.length;
     const state = service.UpdateStatus?.State;
@@ -86,6 +90,23 @@ export function assessService(service: Service, tasks: readonly Task[], since = 
     return { progress, converged: settled, taskErrors };
 }
 
+/**
+ * What a task must share with its service's spec to count as up to date: the container spec as the
+ * engine stores it on tasks (which carry no StopGracePeriod), compared without zero values.
+ */
+function containerSpecKey(containerSpec: ContainerSpec | undefined): string {
+    const { StopGracePeriod: _ignored, ...rest } = containerSpec ?? {};
+    return JSON.stringify(sortKeys(canonicalSpec(rest)));
+}
+
+function sortKeys(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(sortKeys);
+    if (value !== null && typeof value === 'object') {
+        return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+    }
+    return value;
+}
+
 /** Waits until the service has converged, or its update paused or rolled back, or the time is up. */
 export async function waitForService(engine: StackEngine, serviceId: string, options: WaitOptions): Promise<ConvergenceOutcome> {
     const controller = new AbortController();
@@ -93,6 +114,20 @@ export async function waitForService(engine: StackEngine, serviceId: string, opt
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const deadline = Date.now() + options.timeoutMs;
     let last: ConvergenceProgress | undefined;
+    let convergedSince: number | undefined;
+    // Sleeps until the time is up, an event about the service pokes, or the wait is cancelled.
+    const pause = (ms: number) =>
+        new Promise<void>((resolve) => {
+            const timer = setTimeout(done, ms);
+            wake = done;
+            controller.signal.addEventListener('abort', done, { once: true });
+            function done(): void {
+                clearTimeout(timer);
+                wake = undefined;
+                controller.signal.removeEventListener('abort', done);
+                resolve();
+            }
+        });
     // Task times come from the manager's clock: allow for a little skew.
     const since = Date.now() - 5_000;
     let wake: (() => void) | undefined;
@@ -124,6 +159,17 @@ export async function waitForService(engine: StackEngine, serviceId: string, opt
             if (assessment.failed) {
                 return { kind: assessment.failed, progress: assessment.progress, taskErrors: assessment.taskErrors };
             }
+            // Right after an update request the engine may not have started replacing tasks yet, and
+            // a change outside the container spec (resources, placement) leaves them looking current:
+            // convergence counts once it has held for a moment, or once the engine says the update it
+            // started since the wait began is complete (as the CLI waits out the monitor period).
+            const completedNow = Date.parse(service.UpdateStatus?.CompletedAt ?? '') >= since && Date.parse(service.UpdateStatus?.StartedAt ?? '') >= since;
+            if (assessment.converged && convergedSince === undefined) convergedSince = Date.now();
+            if (!assessment.converged) convergedSince = undefined;
+            if (assessment.converged && !completedNow && Date.now() - (convergedSince ?? Date.now()) < (options.settleMs ?? SETTLE_MS)) {
+                await pause(Math.min(options.settleMs ?? SETTLE_MS, Math.max(0, deadline - Date.now())));
+                continue;
+            }
             if (assessment.converged) {
                 const rolledBack = assessment.progress.updateState === 'rollback_completed' && !options.expectRollback;
                 return rolledBack
@@ -132,17 +178,7 @@ export async function waitForService(engine: StackEngine, serviceId: string, opt
             }
             const remaining = deadline - Date.now();
             if (remaining <= 0) throw new ConvergenceTimeoutError(last, options.timeoutMs);
-            await new Promise<void>((resolve) => {
-                const timer = setTimeout(done, Math.min(options.tickMs ?? 2_000, remaining));
-                wake = done;
-                controller.signal.addEventListener('abort', done, { once: true });
-                function done(): void {
-                    clearTimeout(timer);
-                    wake = undefined;
-                    controller.signal.removeEventListener('abort', done);
-                    resolve();
-                }
-            });
+            await pause(Math.min(options.tickMs ?? 2_000, remaining));
         }
     } catch (error) {
         if (options.signal?.aborted && !isCancellation(error)) throw new CancelledError();
