@@ -12,7 +12,8 @@ import { formatDurationNs, parseBytes, parseDurationNs } from '../../src/core/co
 import type { ServiceConfig } from '../../src/core/compose/types';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const CLI = path.join(ROOT, 'test', 'fixtures', 'docker-cli');
+// docker/cli's loader test data, under its repository paths (see test/fixtures/docker-cli/README.md).
+const CLI = path.join(ROOT, 'test', 'fixtures', 'docker-cli', 'cli', 'compose', 'loader');
 
 /** In-memory files for readFile. */
 function mem(files: Record<string, string>): LoadOptions['readFile'] {
@@ -39,7 +40,7 @@ describe('compose load: docker/cli full-example.yml', function () {
     // schema compilation takes a few hundred ms per version; generous for busy machines
     this.timeout(30_000);
     const file = path.join(CLI, 'full-example.yml');
-    const golden = JSON.parse(fs.readFileSync(path.join(CLI, 'full-example.json.golden'), 'utf8'));
+    const golden = JSON.parse(fs.readFileSync(path.join(CLI, 'testdata', 'full-example.json.golden'), 'utf8'));
     const env = { HOME: '/bar', QUX: 'qux_from_environment' };
     const res = loadCompose([file], { env, dotEnv: false, cliParity: true });
     const gs = golden.services.foo;
