@@ -118,10 +118,13 @@ describe('Swarm view, commands and CodeLens on a real swarm', function () {
         assert.ok(scale?.command, `a Scale lens (lenses: ${lenses.map((l) => l.command?.title).join(' | ')})`);
         await vscode.commands.executeCommand(scale.command.command, ...(scale.command.arguments ?? []), 3);
         await waitFor('3/3 in the view', async () => ((await serviceItem())?.service.running === 3 ? true : undefined), 60_000);
-        await waitFor('the lens to show 3 replicas', async () => {
+        const live = await waitFor('the lens to show 3 replicas', async () => {
             const fresh = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', composeUri);
-            return fresh.some((l) => /3\/3/.test(l.command?.title ?? '')) || undefined;
+            return fresh.find((l) => /3\/3/.test(l.command?.title ?? '') && l.command?.command === 'swarmStacks.revealService');
         });
+        // The live-state lens reveals its service in the Stacks view.
+        await vscode.commands.executeCommand(live.command!.command, ...(live.command!.arguments ?? []));
+        await waitFor('the service selected in the view', () => (api.views.stacksView.selection.some((item) => (item as ServiceItem).service?.name === serviceName) ? true : undefined), 10_000);
     });
 
     it('rolls a new image out, with the update state in the view', async () => {

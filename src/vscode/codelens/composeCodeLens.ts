@@ -79,7 +79,7 @@ export class ComposeCodeLensProvider implements vscode.CodeLensProvider, vscode.
             const live = stack?.services.find((s) => s.key === service.key);
             if (stack) {
                 lenses.push(
-                    new vscode.CodeLens(range, live ? { title: liveTitle(live), command: '', tooltip: liveTooltip(live) } : { title: vscode.l10n.t('not deployed'), command: '' }),
+                    new vscode.CodeLens(range, live ? { title: liveTitle(live), command: 'swarmStacks.revealService', arguments: [{ serviceName: live.name }], tooltip: liveTooltip(live) } : { title: vscode.l10n.t('not deployed'), command: '' }),
                 );
             }
             lenses.push(new vscode.CodeLens(range, { title: vscode.l10n.t('Update image'), command: 'swarmStacks.updateServiceImage', arguments: [arg] }));

@@ -113,7 +113,16 @@ export function registerViews(context: vscode.ExtensionContext, model: SwarmMode
             : undefined;
     };
 
+    // Reveal Service (from the CodeLens live state): shows the service in the Stacks view, expanded.
+    const revealService = vscode.commands.registerCommand('swarmStacks.revealService', async (target?: { serviceName?: string }) => {
+        const snapshot = model.snapshot;
+        const summary = snapshot && [...snapshot.stacks.flatMap((s) => s.services), ...snapshot.unstacked].find((s) => s.name === target?.serviceName);
+        if (!summary) return;
+        await stacksView.reveal(new ServiceItem(summary), { select: true, focus: true, expand: true });
+    });
+
     context.subscriptions.push(
+        revealService,
         stacks,
         nodes,
         stacksView,
