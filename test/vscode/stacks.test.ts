@@ -154,6 +154,25 @@ describe('Swarm view, commands and CodeLens on a real swarm', function () {
         });
     });
 
+    it('inspects, restarts and follows the logs of a service from the tree', async () => {
+        const item = await waitFor('the service item', serviceItem);
+        await vscode.commands.executeCommand('swarmStacks.inspect', item);
+        const inspected = await waitFor('the inspect document', () => vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'swarm-stacks-inspect')?.document);
+        const json = JSON.parse(inspected.getText()) as { Spec: { Name: string; TaskTemplate: { ForceUpdate?: number } } };
+        assert.equal(json.Spec.Name, serviceName);
+        assert.equal(inspected.languageId, 'json');
+
+        const forceBefore = json.Spec.TaskTemplate.ForceUpdate ?? 0;
+        await vscode.commands.executeCommand('swarmStacks.restartService', item);
+        const forceAfter = Number(docker('service', 'inspect', serviceName, '--format', '{{.Spec.TaskTemplate.ForceUpdate}}'));
+        assert.equal(forceAfter, forceBefore + 1, 'a restart is a forced update without spec changes');
+        assert.equal(docker('service', 'inspect', serviceName, '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}').split('@')[0], `${image}:v1`);
+
+        await vscode.commands.executeCommand('swarmStacks.showServiceLogs', item);
+        const terminal = await waitFor('the logs terminal', () => vscode.window.terminals.find((t) => t.name.includes(serviceName)));
+        terminal.dispose();
+    });
+
     it('removes the stack and the view empties', async () => {
         await vscode.commands.executeCommand('swarmStacks.removeStack', { stackName: stack }, { skipConfirmation: true });
         await waitFor('the stack to leave the view', async () => ((await stackItem()) === undefined ? true : undefined));
