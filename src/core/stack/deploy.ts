@@ -10,7 +10,7 @@ import { normalizeImageReference } from '../image-reference';
 import type { Config, DistributionInspect, Network, Platform, Secret, ServiceSpec } from '../specs';
 import { errorKind, mapLimit, type CallOptions, type StackEngine } from './engine';
 import { NAMESPACE_LABEL, stackLabelFilter } from './names';
-import { imagesToResolve, planDeploy, type DeployPlan, type DesiredStack, type ExistingState, type ImageResolution, type ResolveImageMode } from './plan';
+import { imagesToResolve, planDeploy, type DeployPlan, type PlannedObject, type DesiredStack, type ExistingState, type ImageResolution, type ResolveImageMode } from './plan';
 
 export const NOT_A_MANAGER_MESSAGE =
     'this node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again';
@@ -278,40 +278,40 @@ export async function applyDeploy(engine: StackEngine, plan: DeployPlan, options
     );
     stopIfFailed();
 
-    const secretIds = new Map<string, string>();
-    const configIds = new Map<string, string>();
-    await Promise.all([
-        ...plan.secrets.map((s) =>
-            s.action === 'unchanged'
-                ? (secretIds.set(s.name, s.existingId ?? ''), Promise.resolve())
-                : step(`${s.action} secret ${s.name}`, { kind: 'secret', name: s.name, action: s.action }, async () => {
-                      if (s.action === 'create') {
-                          progress(`Creating secret ${s.name}`);
-                          const created = await wrap(`failed to create secret ${s.name}`, () => engine.createSecret(s.spec, call));
-                          secretIds.set(s.name, created.id);
-                          return created;
-                      }
-                      await wrap(`failed to update secret ${s.name}`, () => engine.updateSecret(s.existingId ?? '', s.existingVersion ?? 0, s.spec, call));
-                      secretIds.set(s.name, s.existingId ?? '');
-                      return { id: s.existingId };
-                  }),
-        ),
-        ...plan.configs.map((c) =>
-            c.action === 'unchanged'
-                ? (configIds.set(c.name, c.existingId ?? ''), Promise.resolve())
-                : step(`${c.action} config ${c.name}`, { kind: 'config', name: c.name, action: c.action }, async () => {
-                      if (c.action === 'create') {
-                          progress(`Creating config ${c.name}`);
-                          const created = await wrap(`failed to create config ${c.name}`, () => engine.createConfig(c.spec, call));
-                          configIds.set(c.name, created.id);
-                          return created;
-                      }
-                      await wrap(`failed to update config ${c.name}`, () => engine.updateConfig(c.existingId ?? '', c.existingVersion ?? 0, c.spec, call));
-                      configIds.set(c.name, c.existingId ?? '');
-                      return { id: c.existingId };
-                  }),
-        ),
-    ]);
+    // Secrets and configs go the same way; each gives the ID its services need.
+    const applyObjects = <S>(
+        kind: 'secret' | 'config',
+        planned: PlannedObject<S>[],
+        create: (spec: S) => Promise<{ id: string }>,
+        update: (id: string, version: number, spec: S) => Promise<void>,
+    ): { ids: Map<string, string>; done: Promise<unknown> } => {
+        const ids = new Map<string, string>();
+        const done = Promise.all(
+            planned.map((o) => {
+                if (o.action === 'unchanged') {
+                    ids.set(o.name, o.existingId ?? '');
+                    return Promise.resolve();
+                }
+                return step(`${o.action} ${kind} ${o.name}`, { kind, name: o.name, action: o.action }, async () => {
+                    if (o.action === 'create') {
+                        progress(`Creating ${kind} ${o.name}`);
+                        const created = await wrap(`failed to create ${kind} ${o.name}`, () => create(o.spec));
+                        ids.set(o.name, created.id);
+                        return created;
+                    }
+                    await wrap(`failed to update ${kind} ${o.name}`, () => update(o.existingId ?? '', o.existingVersion ?? 0, o.spec));
+                    ids.set(o.name, o.existingId ?? '');
+                    return { id: o.existingId };
+                });
+            }),
+        );
+        return { ids, done };
+    };
+    const secrets = applyObjects('secret', plan.secrets, (spec) => engine.createSecret(spec, call), (id, version, spec) => engine.updateSecret(id, version, spec, call));
+    const configs = applyObjects('config', plan.configs, (spec) => engine.createConfig(spec, call), (id, version, spec) => engine.updateConfig(id, version, spec, call));
+    await Promise.all([secrets.done, configs.done]);
+    const secretIds = secrets.ids;
+    const configIds = configs.ids;
     stopIfFailed();
 
     await mapLimit(
