@@ -146,12 +146,14 @@ export class SwarmModel implements vscode.Disposable {
     /** Follows the event stream; reconnects with a growing delay while the engine is away. */
     private async followEvents(signal: AbortSignal): Promise<void> {
         let delay = RECONNECT_MIN_MS;
+        let reconnecting = false;
         while (!signal.aborted) {
             try {
                 const events = await this.session.client.events({ filters: { type: EVENT_TYPES } }, signal);
                 delay = RECONNECT_MIN_MS;
                 // Connected again after a gap: what happened meanwhile is unknown, so read everything.
-                if (this.stateValue.kind !== 'ready') void this.refresh();
+                // (The first connection needs no read of its own: start() has just made one.)
+                if (reconnecting) void this.refresh();
                 for await (const event of events) {
                     void event;
                     this.scheduleRefresh();
@@ -161,6 +163,7 @@ export class SwarmModel implements vscode.Disposable {
                 this.log.debug(`Event stream: ${error instanceof Error ? error.message : String(error)}`);
             }
             if (signal.aborted) return;
+            reconnecting = true;
             // The stream ended: the engine restarted or went away. Show it, and try again.
             await this.refresh();
             await sleep(delay, signal);
