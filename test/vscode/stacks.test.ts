@@ -161,6 +161,7 @@ describe('Swarm view, commands and CodeLens on a real swarm', function () {
         const json = JSON.parse(inspected.getText()) as { Spec: { Name: string; TaskTemplate: { ForceUpdate?: number } } };
         assert.equal(json.Spec.Name, serviceName);
         assert.equal(inspected.languageId, 'json');
+        assert.match(inspected.uri.path, new RegExp(`/service/${serviceName}\\.json$`), 'the tab is named after the service');
 
         const forceBefore = json.Spec.TaskTemplate.ForceUpdate ?? 0;
         await vscode.commands.executeCommand('swarmStacks.restartService', item);
@@ -213,6 +214,8 @@ describe('Swarm view, commands and CodeLens on a real swarm', function () {
             await close(server);
             await waitFor('the unreachable state', () => (api.services.model.state.kind === 'unreachable' ? true : undefined), 30_000);
             assert.deepEqual(await api.views.stacks.getChildren(), [], 'the view is empty so that its welcome content shows');
+            await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+            await vscode.commands.executeCommand('workbench.action.closePanel');
             await vscode.commands.executeCommand('swarmStacks.views.stacks.focus');
             await takeScreenshot('welcome-unreachable');
             server = await open();

@@ -12,7 +12,9 @@ const SCHEME = 'swarm-stacks-inspect';
 export function registerInspectDocuments(services: ExtensionServices): void {
     const provider: vscode.TextDocumentContentProvider = {
         provideTextDocumentContent: async (uri) => {
-            const [kind, id] = uri.path.replace(/^\//, '').replace(/\.json$/, '').split('/');
+            // /<kind>/<name>.json?<id>: the tab shows the name, the query keeps the ID.
+            const kind = uri.path.split('/')[1];
+            const id = uri.query;
             const client = services.session.client;
             const object = kind === 'service' ? await client.inspectService(id) : kind === 'node' ? await client.inspectNode(id) : (await client.listTasks({ id: [id] }))[0];
             return `${JSON.stringify(object ?? { error: `${kind} ${id} not found` }, null, 2)}\n`;
@@ -34,7 +36,7 @@ export async function inspect(services: ExtensionServices, argument?: unknown): 
         const target = await resolveService(services, argument, vscode.l10n.t('Service to inspect'));
         [kind, id, label] = ['service', target.summary?.id ?? target.name, target.name];
     }
-    const uri = vscode.Uri.from({ scheme: SCHEME, path: `/${kind}/${id}.json`, fragment: label });
+    const uri = vscode.Uri.from({ scheme: SCHEME, path: `/${kind}/${label.replace(/[/\\]/g, '_')}.json`, query: id });
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.languages.setTextDocumentLanguage(document, 'json');
     await vscode.window.showTextDocument(document, { preview: true });
