@@ -1,9 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { HAPROXY, haproxyCheck } from './support/haproxy-check';
 import {
     ARCHIVED_DOCKERCLOUD_HAPROXY_ADVICE,
     checkServerTemplateSlots,
@@ -13,27 +12,12 @@ import {
     keyValueMap,
 } from '../../src/core/haproxy/generate';
 
-const HAPROXY = '/usr/sbin/haproxy';
 const CAPTURE = '/work/shared/fixtures/cli-api-capture/compose';
 
 function loadYaml(file: string): ComposeLike {
     return parseYaml(fs.readFileSync(file, 'utf8')) as ComposeLike;
 }
 
-/** Runs `haproxy -c` on the text; returns its stdout and stderr (where warnings go), fails the test on a non-zero exit. */
-function haproxyCheck(text: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-stacks-haproxy-'));
-    const cfg = path.join(dir, 'haproxy.cfg');
-    fs.writeFileSync(cfg, text);
-    try {
-        const r = spawnSync(HAPROXY, ['-c', '-f', cfg], { encoding: 'utf8', timeout: 10000 });
-        const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-        assert.equal(r.status, 0, `haproxy -c failed:\n${out}\n--- config ---\n${text}`);
-        return out;
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
-}
 
 /** The blog's compose file, inline, for when the shared capture is not on this machine. */
 const BLOG_LITERAL: ComposeLike = {

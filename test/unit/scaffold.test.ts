@@ -1,11 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { HAPROXY, haproxyCheck } from './support/haproxy-check';
 import {
     applyScaffold,
     conflicts,
@@ -24,7 +25,6 @@ import {
 import { existingFileReader, fileWriter, resolveInside, templateReader, templatesDir } from '../../src/core/scaffold/node-fs';
 import { checkServerTemplateSlots, generateHaproxyConfig } from '../../src/core/haproxy/generate';
 
-const HAPROXY = '/usr/sbin/haproxy';
 
 function repoRoot(): string {
     let dir = __dirname;
@@ -61,20 +61,6 @@ function file(plan: ScaffoldPlan, relPath: string): string {
     return f.content;
 }
 
-/** Runs `haproxy -c` on the text; returns its stdout and stderr (where warnings go), fails the test on a non-zero exit. */
-function haproxyCheck(text: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-stacks-haproxy-'));
-    const cfg = path.join(dir, 'haproxy.cfg');
-    fs.writeFileSync(cfg, text);
-    try {
-        const r = spawnSync(HAPROXY, ['-c', '-f', cfg], { encoding: 'utf8', timeout: 10000 });
-        const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-        assert.equal(r.status, 0, `haproxy -c failed:\n${out}\n--- config ---\n${text}`);
-        return out;
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
-}
 
 describe('scaffold: plan', () => {
     it('creates every file of the variant when the folder is empty', () => {
