@@ -31,8 +31,10 @@ export class SwarmModel implements vscode.Disposable {
     private running: AbortController | undefined;
     private debounceTimer: NodeJS.Timeout | undefined;
     private pollTimer: NodeJS.Timeout | undefined;
-    private refreshing: Promise<void> | undefined;
-    private refreshAgain = false;
+    /** The read in flight, abortable by stop(). */
+    private reading: { done: Promise<void>; controller: AbortController } | undefined;
+    /** The read queued behind it, shared by every caller that asked while it ran. */
+    private queued: Promise<void> | undefined;
     private readonly subscriptions: vscode.Disposable[] = [];
 
     readonly onDidChange = this.changeEmitter.event;
@@ -76,20 +78,30 @@ export class SwarmModel implements vscode.Disposable {
         });
     }
 
-    /** Refreshes now (manual refresh, after a command) and resolves when the new state is in. */
-    async refresh(): Promise<void> {
-        if (this.refreshing) {
-            this.refreshAgain = true;
-            return this.refreshing;
+    /**
+     * Refreshes now (manual refresh, after a command) and resolves when a read that started after this call is in.
+     * A read already running may have started before the caller's change, so the caller is not handed that one: it
+     * gets the next read, which starts when the running one ends and is shared by everyone who asked meanwhile.
+     */
+    refresh(): Promise<void> {
+        if (!this.reading) return this.startRead();
+        if (!this.queued) {
+            const queued = this.reading.done.then(() => {
+                if (this.queued === queued) this.queued = undefined;
+                return this.startRead();
+            });
+            this.queued = queued;
         }
-        this.refreshing = this.readState().finally(() => {
-            this.refreshing = undefined;
+        return this.queued;
+    }
+
+    private startRead(): Promise<void> {
+        const controller = new AbortController();
+        const done = this.readState(controller.signal).finally(() => {
+            if (this.reading?.controller === controller) this.reading = undefined;
         });
-        await this.refreshing;
-        if (this.refreshAgain) {
-            this.refreshAgain = false;
-            await this.refresh();
-        }
+        this.reading = { done, controller };
+        return done;
     }
 
     /** Schedules a refresh after the burst of events settles. */
@@ -111,6 +123,8 @@ export class SwarmModel implements vscode.Disposable {
 
     private stop(): void {
         this.running?.abort();
+        // A read in flight would otherwise land after the stop (or after the client changed) and show stale state.
+        this.reading?.controller.abort();
         this.running = undefined;
         if (this.pollTimer) clearInterval(this.pollTimer);
         if (this.debounceTimer) clearTimeout(this.debounceTimer);
@@ -118,11 +132,13 @@ export class SwarmModel implements vscode.Disposable {
         this.debounceTimer = undefined;
     }
 
-    private async readState(): Promise<void> {
+    private async readState(signal: AbortSignal): Promise<void> {
         try {
-            this.setState({ kind: 'ready', snapshot: await readSnapshot(this.session.client) });
+            const snapshot = await readSnapshot(this.session.client, signal);
+            if (signal.aborted) return;
+            this.setState({ kind: 'ready', snapshot });
         } catch (error) {
-            if (isCancellation(error)) return;
+            if (signal.aborted || isCancellation(error)) return;
             const message = error instanceof Error ? error.message : String(error);
             if (isDockerError(error, 'notSwarmManager')) {
                 this.setState({ kind: 'notManager', message });

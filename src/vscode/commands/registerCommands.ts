@@ -24,7 +24,7 @@ export function registerCommand(services: Pick<ExtensionServices, 'context' | 'l
             try {
                 return await handler(...args);
             } catch (error) {
-                await reportError(services.log, id, error);
+                reportError(services.log, id, error);
                 return undefined;
             }
         }),
