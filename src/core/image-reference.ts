@@ -1,8 +1,11 @@
 /**
  * Client-side image reference handling, after the rules of `github.com/distribution/reference`
- * as the Docker client uses them before every service create/update (stack-deploy-spec §1.5,
- * "Tag normalisation"): parse the reference normalised (docker.io, library/), then print it in
- * its "familiar" form with `:latest` added when there is neither tag nor digest.
+ * (`normalize.go`, `reference.go`, `regexp.go`) and `github.com/opencontainers/go-digest` (`digest.go`,
+ * `algorithm.go`) as the Docker client uses them before every service create/update
+ * (docker/cli `cli/command/stack/swarm/deploy_composefile.go`, `cli/command/service/trust.go`): parse the
+ * reference normalised (docker.io, library/), then print it in its "familiar" form with `:latest` added when
+ * there is neither tag nor digest. The one grammar of image references in this code base: the compose
+ * loader's image check uses it too.
  *
  * Own implementation from the documented grammar; no code copied.
  */
@@ -48,6 +51,10 @@ const referenceRe = new RegExp(`^(${namePat})(?::(${tagPat}))?(?:@(${digestPat})
 const anchoredIdentifierRe = /^[a-f0-9]{64}$/;
 const domainAndPortRe = new RegExp(`^${domainAndPort}$`);
 
+/**
+ * go-digest `Digest.Validate`: a registered algorithm and exactly its length of lowercase hex (`sha256:` 64,
+ * `sha384:` 96, `sha512:` 128). The reference grammar alone lets any 32 or more hex digits through.
+ */
 function validateDigest(d: string): void {
     const i = d.indexOf(':');
     const alg = d.slice(0, i);
@@ -128,6 +135,31 @@ export function parseImageReference(ref: string): ImageReference {
     if (parsed.tag !== undefined) out.tag = parsed.tag;
     if (parsed.digest !== undefined) out.digest = parsed.digest;
     return out;
+}
+
+/**
+ * `reference.ParseAnyReference`, which the client applies to a service's image: a bare 64-hex ID or a
+ * `sha256:…` digest is a reference; anything else must parse as a normalised name. Returns the library's
+ * error text, or undefined when the reference is valid.
+ */
+export function checkImageReference(ref: string): string | undefined {
+    if (anchoredIdentifierRe.test(ref)) return undefined;
+    if (/^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[a-zA-Z0-9=_-]+$/.test(ref) && !ref.includes('/')) {
+        // digest.Parse(ref) succeeds only for a valid digest; otherwise the name rules decide.
+        try {
+            validateDigest(ref);
+            return undefined;
+        } catch {
+            // fall through: `nginx:1.25` looks like a digest of algorithm "nginx" and is a name.
+        }
+    }
+    try {
+        parseImageReference(ref);
+        return undefined;
+    } catch (error) {
+        if (error instanceof ImageReferenceError) return error.message;
+        throw error;
+    }
 }
 
 /** Familiar string of a parsed reference: `name[:tag][@digest]`. */

@@ -2,7 +2,7 @@
 import * as assert from 'assert';
 import { validateSchema, hasSchema, isPortsFormatNumber } from '../../src/core/compose/validate';
 import { parsePortSpec, parseVolumeSpec, expandPortSpec } from '../../src/core/compose/short-syntax';
-import { checkImageReference } from '../../src/core/compose/load';
+import { checkImageReference } from '../../src/core/image-reference';
 
 const svc = (s: Record<string, unknown>, version = '3.13', top: Record<string, unknown> = {}) => ({ version, services: { web: { image: 'nginx', ...s } }, ...top });
 const msgs = (cfg: unknown, version = '3.13') => validateSchema(cfg, version).map((i) => i.message);
@@ -107,5 +107,11 @@ describe('validate: short volume syntax and image references', function () {
         assert.strictEqual(checkImageReference('nginx::1'), 'invalid reference format');
         assert.strictEqual(checkImageReference('nginx:'), 'invalid reference format');
         assert.strictEqual(checkImageReference('ngi nx'), 'invalid reference format');
+        // go-digest: the algorithm's exact length of lowercase hex, not the grammar's "32 or more".
+        assert.strictEqual(checkImageReference('nginx@sha256:' + 'a'.repeat(32)), 'invalid checksum digest length');
+        assert.strictEqual(checkImageReference('nginx@sha256:' + 'A'.repeat(64)), 'invalid checksum digest format');
+        assert.strictEqual(checkImageReference('nginx@md5:' + 'a'.repeat(32)), 'unsupported digest algorithm');
+        assert.strictEqual(checkImageReference('nginx@sha512:' + 'b'.repeat(128)), undefined);
+        assert.strictEqual(checkImageReference('sha256:' + 'c'.repeat(64)), undefined);
     });
 });

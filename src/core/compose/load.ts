@@ -35,6 +35,7 @@ import { listOrDictToMap, mergeConfigs, type MergeNote } from './merge';
 import { expandPortSpec, goClean, isWindowsAbs, parseVolumeSpec, resolveBindSource } from './short-syntax';
 import { parseBytes, parseNanoCpus } from './values';
 import { LATEST_VERSION } from './schema';
+import { checkImageReference } from '../image-reference';
 
 export type ReadFileFn = (path: string) => Uint8Array | string;
 
@@ -582,41 +583,6 @@ function goFormat(v: unknown): string {
         return s.replace(/e\+?/, 'e+').replace('e+-', 'e-');
     }
     return String(v);
-}
-
-// ------------------------------------------------------------------------------------------------
-// image references (distribution/reference grammar)
-
-const DOMAIN_COMP = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN = `(?:${DOMAIN_COMP}(?:\\.${DOMAIN_COMP})*|\\[(?:[a-fA-F0-9:]+)\\])(?::[0-9]+)?`;
-const PATH_COMP = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
-const NAME = `(?:${DOMAIN}/)?${PATH_COMP}(?:/${PATH_COMP})*`;
-const TAG = '[\\w][\\w.-]{0,127}';
-const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9a-fA-F]{32,}';
-const REF_RE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
-
-/** Returns the CLI's error text for an invalid reference, or undefined when valid. */
-export function checkImageReference(s: string): string | undefined {
-    if (/^[a-f0-9]{64}$/.test(s)) return undefined;
-    const m = REF_RE.exec(s);
-    if (!m) {
-        const lower = REF_RE.exec(s.toLowerCase());
-        if (lower) {
-            // splitDockerDomain: remainder without the domain
-            const name = s.split(/[:@]/)[0];
-            const i = name.indexOf('/');
-            let remainder = name;
-            if (i < 0) remainder = 'library/' + name;
-            else {
-                const first = name.slice(0, i);
-                if (first.includes('.') || first.includes(':') || first === 'localhost' || first.toLowerCase() !== first) remainder = name.slice(i + 1);
-            }
-            if (remainder.toLowerCase() !== remainder) return `invalid reference format: repository name (${remainder}) must be lowercase`;
-        }
-        return 'invalid reference format';
-    }
-    if (m[1].length > 255) return 'repository name must not be more than 255 characters';
-    return undefined;
 }
 
 // ------------------------------------------------------------------------------------------------

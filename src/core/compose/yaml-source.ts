@@ -13,7 +13,7 @@
  *  - only the first YAML document is used (go-yaml `Unmarshal`); later documents give a warning.
  * Safety limits (not in the CLI): nesting depth, total node count, alias expansion count, keys per mapping.
  */
-import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, type Document, type Node as YNode, Scalar } from 'yaml';
+import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, type Document, type Node as YNode, Scalar, type YAMLError } from 'yaml';
 import type { Diagnostic, Range, Severity } from '../diagnostics';
 
 export type PathSeg = string | number;
@@ -245,10 +245,7 @@ export function parseYamlSource(file: string, text: string, limits: Limits = DEF
     if (docs.length === 0) return { source, value: null, ok: true, diagnostics };
     const doc = docs[0];
     if (doc.errors.length > 0) {
-        for (const err of doc.errors) {
-            const msg = err.message.split('\n')[0];
-            diagnostics.push(source.diagAt([err.pos[0], err.pos[1]], 'error', 'yaml-syntax', `yaml: ${msg}`));
-        }
+        diagnostics.push(...syntaxDiagnostics(source, doc.errors));
         return { source, value: undefined, ok: false, diagnostics };
     }
     for (let i = 1; i < docs.length; i++) {
@@ -369,6 +366,34 @@ export function parseYamlSource(file: string, text: string, limits: Limits = DEF
         }
         return { source, value: undefined, ok: false, diagnostics };
     }
+}
+
+/**
+ * The parser's errors, each on the line the user must fix.
+ * A key indented deeper than its siblings (`image: nginx` then `␣␣␣␣␣ports:`) continues the previous plain value
+ * over two lines, and the parser reports that value's start, a line above the mistake, twice (a multi-line
+ * implicit key, and a block mapping as an implicit key). go-yaml, and so docker, report the key's own line
+ * ("mapping values are not allowed in this context"): so do we, once, on the key.
+ */
+function syntaxDiagnostics(source: SourceFile, errors: readonly YAMLError[]): Diagnostic[] {
+    const text = source.text;
+    const movedFrom = new Set<number>();
+    const out: Diagnostic[] = [];
+    for (const err of errors) {
+        if (err.code !== 'MULTILINE_IMPLICIT_KEY') continue;
+        const [start, end] = err.pos;
+        const lastBreak = text.lastIndexOf('\n', end - 1);
+        if (lastBreak < start) continue;
+        let keyStart = lastBreak + 1;
+        while (keyStart < end && (text[keyStart] === ' ' || text[keyStart] === '\t')) keyStart++;
+        movedFrom.add(start);
+        out.push(source.diagAt([keyStart, end], 'error', 'yaml-syntax', 'yaml: mapping values are not allowed in this context'));
+    }
+    for (const err of errors) {
+        if (movedFrom.has(err.pos[0]) && (err.code === 'MULTILINE_IMPLICIT_KEY' || err.code === 'BLOCK_AS_IMPLICIT_KEY')) continue;
+        out.push(source.diagAt([err.pos[0], err.pos[1]], 'error', 'yaml-syntax', `yaml: ${err.message.split('\n')[0]}`));
+    }
+    return out;
 }
 
 /** Objects built with a null prototype (safe for keys like `__proto__`) converted to ordinary objects. */
