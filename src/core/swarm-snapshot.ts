@@ -4,6 +4,8 @@
  * the engine for them.
  */
 import type { Node, Service, Task } from './specs';
+import type { ConstraintNode } from './nodes/constraints';
+import { explainPendingTask } from './nodes/pending';
 import { NAMESPACE_LABEL, descopedName, naturalCompare } from './stack/names';
 
 export type UpdateState = 'updating' | 'paused' | 'completed' | 'rollback_started' | 'rollback_paused' | 'rollback_completed';
@@ -22,6 +24,8 @@ export interface TaskSummary {
     since?: string;
     message?: string;
     error?: string;
+    /** Why a pending task waits, in words that name the constraint or limit (./nodes/pending.ts). */
+    pendingReason?: string;
     image?: string;
     containerId?: string;
 }
@@ -42,6 +46,10 @@ export interface ServiceSummary {
     updateState?: UpdateState;
     updateMessage?: string;
     hasPreviousSpec: boolean;
+    /** Placement constraints of the spec (`node.role==worker`), as written. */
+    constraints: string[];
+    /** `max_replicas_per_node`; undefined when unlimited. */
+    maxReplicasPerNode?: number;
     tasks: TaskSummary[];
     version: number;
 }
@@ -53,12 +61,11 @@ export interface StackSummary {
     desired: number;
 }
 
-export interface NodeSummary {
-    id: string;
-    hostname: string;
-    role: string;
+export interface NodeSummary extends ConstraintNode {
     availability: string;
     state: string;
+    /** The engine's message for a node that is not ready (`heartbeat failure`). */
+    stateMessage?: string;
     address?: string;
     engineVersion?: string;
     leader: boolean;
@@ -87,7 +94,8 @@ export function buildSnapshot(services: readonly Service[], tasks: readonly Task
         tasksByService.set(task.ServiceID, list);
     }
 
-    const summaries = services.map((service) => summarizeService(service, tasksByService.get(service.ID) ?? [], nodeNames, now));
+    const nodeSummaries = nodes.map(summarizeNode).sort((a, b) => naturalCompare(a.hostname, b.hostname));
+    const summaries = services.map((service) => summarizeService(service, tasksByService.get(service.ID) ?? [], nodeNames, nodeSummaries, now));
     const byStack = new Map<string, ServiceSummary[]>();
     const unstacked: ServiceSummary[] = [];
     for (const summary of summaries) {
@@ -112,17 +120,17 @@ export function buildSnapshot(services: readonly Service[], tasks: readonly Task
         .sort((a, b) => naturalCompare(a.name, b.name));
     unstacked.sort((a, b) => naturalCompare(a.name, b.name));
 
-    return { stacks, unstacked, nodes: nodes.map(summarizeNode).sort((a, b) => naturalCompare(a.hostname, b.hostname)), takenAt: now };
+    return { stacks, unstacked, nodes: nodeSummaries, takenAt: now };
 }
 
-function summarizeService(service: Service, tasks: Task[], nodeNames: Map<string, string>, now: number): ServiceSummary {
+function summarizeService(service: Service, tasks: Task[], nodeNames: Map<string, string>, nodes: readonly NodeSummary[], now: number): ServiceSummary {
     const spec = service.Spec;
     const name = spec.Name ?? service.ID;
     const stack = spec.Labels?.[NAMESPACE_LABEL];
     const mode = spec.Mode?.Global ? 'global' : spec.Mode?.ReplicatedJob ? 'replicated job' : spec.Mode?.GlobalJob ? 'global job' : 'replicated';
     const shown = tasks
         .filter((t) => t.DesiredState !== 'shutdown' || (TERMINAL_FAILURES.has(t.Status.State ?? '') && now - Date.parse(t.Status.Timestamp ?? t.UpdatedAt) < RECENT_FAILURE_MS))
-        .map((t) => summarizeTask(t, name, mode, nodeNames))
+        .map((t) => summarizeTask(t, name, mode, nodeNames, service, nodes))
         .sort((a, b) => naturalCompare(a.name, b.name) || (b.since ?? '').localeCompare(a.since ?? ''));
     const runningFromTasks = tasks.filter((t) => t.Status.State === 'running' && t.DesiredState === 'running').length;
     const desiredFromSpec = mode === 'replicated' ? spec.Mode?.Replicated?.Replicas ?? 1 : tasks.filter((t) => t.DesiredState === 'running').length;
@@ -142,13 +150,16 @@ function summarizeService(service: Service, tasks: Task[], nodeNames: Map<string
         updateState: state,
         updateMessage: service.UpdateStatus?.Message,
         hasPreviousSpec: service.PreviousSpec !== undefined,
+        constraints: spec.TaskTemplate.Placement?.Constraints ?? [],
+        maxReplicasPerNode: spec.TaskTemplate.Placement?.MaxReplicas || undefined,
         tasks: shown,
         version: service.Version.Index,
     };
 }
 
-function summarizeTask(task: Task, serviceName: string, mode: ServiceSummary['mode'], nodeNames: Map<string, string>): TaskSummary {
+function summarizeTask(task: Task, serviceName: string, mode: ServiceSummary['mode'], nodeNames: Map<string, string>, service: Service, nodes: readonly NodeSummary[]): TaskSummary {
     const replicated = mode === 'replicated' || mode === 'replicated job';
+    const pendingReason = explainPendingTask(task, service, nodes);
     return {
         id: task.ID,
         name: replicated && task.Slot !== undefined ? `${serviceName}.${task.Slot}` : `${serviceName}.${task.NodeID ?? ''}`,
@@ -161,18 +172,24 @@ function summarizeTask(task: Task, serviceName: string, mode: ServiceSummary['mo
         since: task.Status.Timestamp,
         message: task.Status.Message,
         error: task.Status.Err || undefined,
+        ...(pendingReason ? { pendingReason } : {}),
         image: task.Spec.ContainerSpec?.Image ? displayImage(task.Spec.ContainerSpec.Image) : undefined,
         containerId: task.Status.ContainerStatus?.ContainerID,
     };
 }
 
-function summarizeNode(node: Node): NodeSummary {
+export function summarizeNode(node: Node): NodeSummary {
     return {
         id: node.ID,
         hostname: node.Description?.Hostname ?? node.Spec.Name ?? node.ID,
         role: node.Spec.Role ?? 'worker',
+        labels: node.Spec.Labels ?? {},
+        engineLabels: node.Description?.Engine?.Labels ?? {},
+        os: node.Description?.Platform?.OS,
+        arch: node.Description?.Platform?.Architecture,
         availability: node.Spec.Availability ?? 'active',
         state: node.Status.State,
+        stateMessage: node.Status.Message || undefined,
         address: node.Status.Addr,
         engineVersion: node.Description?.Engine?.EngineVersion,
         leader: node.ManagerStatus?.Leader === true,
