@@ -10,7 +10,7 @@ import { describeOutcome, waitForService, type ConvergenceProgress } from '../co
 import { removeStack } from '../core/stack/remove';
 import { parseScaleArgument, restartService, rollbackService, scaleService, updateServiceImage } from '../core/stack/verbs';
 import { PS_HEADER, SERVICES_HEADER, STACK_HEADER, renderTable, serviceRows, stackRows, taskRows } from '../core/stack/tables';
-import { NAMESPACE_LABEL, stackLabelFilter, validateStackName } from '../core/stack/names';
+import { NAMESPACE_LABEL, stackLabelFilter, stackNameProblem, validateStackName } from '../core/stack/names';
 import type { StackEngine } from '../core/stack/engine';
 
 export interface CliIo {
@@ -18,8 +18,15 @@ export interface CliIo {
     stderr: NodeJS.WritableStream & { isTTY?: boolean };
     env: NodeJS.ProcessEnv;
     /** Builds the engine client; injected so tests can point it elsewhere. */
-    connect?(options: { host?: string; timeoutMs?: number }): StackEngine;
+    connect?(options: EngineOptions): StackEngine;
     signal?: AbortSignal;
+}
+
+/** Where the engine is: `--host`, else DOCKER_HOST, DOCKER_CONTEXT… of `env` (the invocation's, not the process's). */
+export interface EngineOptions {
+    host?: string;
+    env: NodeJS.ProcessEnv;
+    timeoutMs?: number;
 }
 
 /** A mistake in how the command was called: exit status 2. */
@@ -98,10 +105,10 @@ function engineFor(args: ParsedArgs, io: CliIo): StackEngine {
     const timeoutSeconds = args.values.timeout === undefined ? undefined : Number(args.values.timeout);
     if (timeoutSeconds !== undefined && !(timeoutSeconds > 0)) throw new UsageError('--timeout takes a number of seconds');
     const connect = io.connect ?? defaultConnect;
-    return connect({ host: args.values.host as string | undefined, timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 });
+    return connect({ host: args.values.host as string | undefined, env: io.env, timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 });
 }
 
-function defaultConnect(options: { host?: string; timeoutMs?: number }): StackEngine {
+function defaultConnect(options: EngineOptions): StackEngine {
     // Loaded here so that `lint`, `convert` and `--help` never load the Docker client.
     const { connectDocker } = require('../docker/connect') as typeof import('../docker/connect');
     return connectDocker(options);
@@ -109,7 +116,14 @@ function defaultConnect(options: { host?: string; timeoutMs?: number }): StackEn
 
 function oneStack(args: ParsedArgs, verb: string): string {
     if (args.positionals.length !== 1) throw new UsageError(`"${verb}" requires exactly 1 argument: the stack name`);
-    return validateStackName(args.positionals[0]);
+    return stackNameArgument(args.positionals[0]);
+}
+
+/** A stack name from the command line, checked before any request (core/stack/names.ts holds the rule). */
+function stackNameArgument(name: string): string {
+    const problem = stackNameProblem(name);
+    if (problem !== undefined) throw new UsageError(problem);
+    return validateStackName(name);
 }
 
 function composeFiles(args: ParsedArgs): string[] {
@@ -199,7 +213,7 @@ const rm: Verb = {
     options: { wait: { type: 'boolean' }, 'wait-timeout': { type: 'string' } },
     async run(args, io) {
         if (args.positionals.length < 1) throw new UsageError('"rm" requires at least 1 argument: the stack name');
-        const stacks = args.positionals.map(validateStackName);
+        const stacks = args.positionals.map(stackNameArgument);
         const engine = engineFor(args, io);
         const errors: string[] = [];
         for (const stack of stacks) {

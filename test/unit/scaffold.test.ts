@@ -154,7 +154,8 @@ describe('scaffold: input validation', () => {
             [{ replicas: 20, slots: 10 }, /Server slots \(10\) must be at least the replicas \(20\)/],
             [{ image: 'Web:Latest' }, /app image "Web:Latest" is not a valid image name/],
             [{ statsAuth: 'nopassword' }, /user:password/],
-            [{ stackName: 'Prod' }, /stack name/],
+            [{ stackName: 'prod!' }, /stack name/],
+            [{ stackName: ' prod' }, /stack name/],
         ];
         for (const [o, re] of cases) {
             const problems = validateScaffoldInput(input(o));

@@ -52,7 +52,12 @@ function options(partial: Partial<PlanOptions> = {}): PlanOptions {
 describe('stack names', () => {
     it('trims white space and quotes as the CLI does, and refuses an empty name', () => {
         assert.equal(validateStackName(' "prod" '), 'prod');
-        assert.equal(validateStackName("'a b'"), 'a b');
+        assert.throws(() => validateStackName("'a b'"), /invalid stack name "a b": it must start with a letter or digit/);
+        assert.throws(() => validateStackName('Bad_Name!'), /invalid stack name "Bad_Name!"/);
+        assert.throws(() => validateStackName('_prod'), /invalid stack name/);
+        assert.equal(validateStackName('Prod_2-a'), 'Prod_2-a');
+        assert.equal(validateStackName('a'.repeat(61)), 'a'.repeat(61));
+        assert.throws(() => validateStackName('a'.repeat(62)), /longer than 61 characters/);
         assert.throws(() => validateStackName(' "\' '), /invalid stack name: " \\"' "/);
     });
     it('descopes only names of the stack', () => {

@@ -2,6 +2,7 @@
  * "New load-balanced project": which files to write, rendered from the templates in media/templates/<variant>/.
  * Pure: templates come from `readTemplate`, the current files from `existing`; nothing touches the disk here.
  */
+import { stackNameProblem } from '../stack/names';
 
 export type ScaffoldVariant = 'haproxy-dns' | 'blog-faithful';
 
@@ -110,12 +111,6 @@ export function validateAppName(name: string): string | undefined {
     return undefined;
 }
 
-export function validateStackName(name: string): string | undefined {
-    if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) {
-        return `The stack name "${name}" must start with a lowercase letter or digit and contain only lowercase letters, digits, "-" and "_".`;
-    }
-    return undefined;
-}
 
 export function validatePort(value: number, label: string): string | undefined {
     if (!Number.isInteger(value) || value < 1 || value > 65535) {
@@ -169,7 +164,7 @@ export function validateScaffoldInput(input: ScaffoldInput): string[] {
         }
     }
     if (input.stackName !== undefined) {
-        push(validateStackName(input.stackName));
+        push(stackNameProblem(input.stackName, true));
         const full = `${input.stackName}_${input.appName}`;
         if (full.length > MAX_SERVICE_NAME) {
             problems.push(`The service name "${full}" would be longer than ${MAX_SERVICE_NAME} characters.`);
