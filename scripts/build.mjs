@@ -1,6 +1,4 @@
 // Bundles the extension and the command line with esbuild.
-// dockerode pulls in ssh2, whose native speed-ups are optional and loaded inside try/catch:
-// they stay external so the bundle works without them.
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -14,7 +12,7 @@ const common = {
     sourcemap: !production,
     minify: production,
     logLevel: 'warning',
-    external: ['vscode', 'cpu-features', '*.node'],
+    external: ['vscode'],
 };
 
 const builds = [

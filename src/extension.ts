@@ -3,6 +3,7 @@ import { createLog } from './vscode/log';
 import { DockerSession } from './vscode/dockerSession';
 import { SwarmModel } from './vscode/swarmModel';
 import { StackNames } from './vscode/stackNames';
+import { ComposeAssociations } from './vscode/composeAssociations';
 import { registerCommands } from './vscode/commands/registerCommands';
 import { registerViews, type SwarmViews } from './vscode/views/registerViews';
 import { registerCodeLens } from './vscode/codelens/register';
@@ -21,10 +22,11 @@ export function activate(context: vscode.ExtensionContext): SwarmStacksApi {
     const session = new DockerSession(log);
     const model = new SwarmModel(session, log);
     const stackNames = new StackNames(context.workspaceState);
-    context.subscriptions.push(log, session, model, stackNames);
+    const associations = new ComposeAssociations(model, stackNames);
+    context.subscriptions.push(log, session, model, stackNames, associations);
 
-    const services: ExtensionServices = { context, log, session, model, stackNames };
-    const views = registerViews(context, model);
+    const services: ExtensionServices = { context, log, session, model, stackNames, associations };
+    const views = registerViews(context, model, associations);
     registerCommands(services);
     registerCodeLens(services);
     registerDiagnostics(services);

@@ -1,6 +1,6 @@
 /**
  * Engine API JSON shapes (API v1.41 field names, PascalCase as on the wire).
- * Our own types, independent of dockerode's. Optional fields are `omitempty` on the wire
+ * Our own types, independent of any Docker SDK. Optional fields are `omitempty` on the wire
  * unless noted; durations are integer nanoseconds (numbers).
  */
 

@@ -1,14 +1,15 @@
 /**
- * The Docker door: the extension's own interface to the Engine API, built on dockerode's transport
- * (docker-modem: unix socket, named pipe, tcp/TLS, ssh). It returns our own types (src/core/specs.ts,
- * ./types.ts), gives every method an optional AbortSignal and a timeout, maps every failure through
- * ./errors.ts, and counts the HTTP requests it makes per method (for benchmarks).
+ * The Docker door: the extension's own interface to the Engine API, over Node's http with the
+ * connection the endpoint needs (./transport.ts: unix socket, named pipe, tcp, TLS, or the system ssh
+ * client as the Docker CLI uses it). It returns our own types (src/core/specs.ts, ./types.ts), gives
+ * every method an optional AbortSignal and a timeout, maps every failure through ./errors.ts, and
+ * counts the HTTP requests it makes per method (for benchmarks).
  *
- * All requests go through `modem.dial` with `{_query, _body}` so that the query string and the JSON body
- * are exactly what we build (a ServiceSpec goes into the body unchanged, never into the query).
+ * Query strings and JSON bodies are exactly what we build (a ServiceSpec goes into the body unchanged).
+ * Answers are read strictly: an endpoint that answers with something other than the JSON the Engine
+ * API promises is an error naming the endpoint, never an empty list.
  */
-import Docker from 'dockerode';
-import type { IncomingMessage } from 'http';
+import type { ClientRequest, IncomingMessage } from 'http';
 import { Readable } from 'stream';
 import { StringDecoder } from 'string_decoder';
 
@@ -20,14 +21,17 @@ import type {
     Network,
     NetworkCreateRequest,
     Node,
+    NodeSpec,
     Secret,
     SecretSpec,
     Service,
     ServiceSpec,
     Task,
 } from '../core/specs';
-import { DockerEndpoint, toDockerodeOptions } from './endpoint';
-import { DockerError, timeoutError, toDockerError } from './errors';
+import type { DockerEndpoint } from './endpoint';
+import { DockerError, fromDaemonResponse, timeoutError, toDockerError } from './errors';
+import { EngineTransport, createTransport } from './transport';
+import type { PushMessage } from '../core/registry/push';
 import type {
     BuildProgress,
     EngineEvent,
@@ -42,6 +46,8 @@ import type {
 export interface DockerClientOptions {
     /** Timeout of one request (for streams: until the answer starts). Default 30 s. */
     timeoutMs?: number;
+    /** Environment of the ssh process for ssh endpoints (PATH, SSH_AUTH_SOCK…); `process.env` by default. */
+    env?: NodeJS.ProcessEnv;
 }
 
 /** Per-call options every method accepts. */
@@ -92,27 +98,13 @@ interface RequestSpec {
     registryAuth?: string;
 }
 
-/** The part of docker-modem we use; @types/dockerode types `modem` loosely. */
-interface Modem {
-    dial(options: ModemDialOptions, callback: (error: unknown, data: unknown) => void): void;
-}
-
-interface ModemDialOptions {
-    path: string;
-    method: HttpMethod;
-    options: { _query: Record<string, unknown>; _body: unknown };
-    statusCodes: Record<number, true>;
-    isStream: true;
-    abortSignal: AbortSignal;
-    authconfig?: { base64: string };
-    file?: TarStream;
-    headers?: Record<string, string>;
-}
-
 interface Response {
     statusCode: number;
     headers: IncomingMessage['headers'];
     body: Buffer;
+    /** `GET /services`, for messages. */
+    what: string;
+    endpoint: string;
 }
 
 const SUCCESS: Record<number, true> = { 200: true, 201: true, 204: true, 304: true };
@@ -122,24 +114,23 @@ const DEFAULT_DISTRIBUTION_TIMEOUT_MS = 10_000;
 export class DockerClient {
     readonly endpoint: DockerEndpoint;
     readonly timeoutMs: number;
-    private readonly modem: Modem;
+    private readonly transport: EngineTransport;
     private readonly counts = new Map<string, number>();
 
     constructor(endpoint: DockerEndpoint, options: DockerClientOptions = {}) {
         this.endpoint = endpoint;
         this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-        let docker: Docker;
-        try {
-            docker = new Docker(toDockerodeOptions(endpoint));
-        } catch (error) {
-            // docker-modem also reads process.env.DOCKER_HOST / DOCKER_CERT_PATH on construction.
-            throw new DockerError(
-                'invalidEndpoint',
-                `Cannot use the Docker endpoint ${endpoint.url}: ${error instanceof Error ? error.message : String(error)}`,
-                { endpoint: endpoint.url, cause: error },
-            );
-        }
-        this.modem = docker.modem as unknown as Modem;
+        this.transport = createTransport(endpoint, { env: options.env });
+    }
+
+    /** Ends the kept-alive connections (for ssh: the ssh processes). Requests after this open new ones. */
+    close(): void {
+        this.transport.close();
+    }
+
+    /** ssh endpoints: how many ssh processes this client has started. */
+    get sshProcessesStarted(): number {
+        return this.transport.connectionsOpened;
     }
 
     /** HTTP requests made so far, per client method. */
@@ -289,7 +280,7 @@ export class DockerClient {
             },
             options,
         );
-        const raw = json<{ Warnings?: string[] | null } | null>(res);
+        const raw = jsonOrNull<{ Warnings?: string[] | null }>(res);
         return { warnings: raw?.Warnings ?? [] };
     }
 
@@ -310,6 +301,14 @@ export class DockerClient {
 
     async inspectNode(id: string, options: CallOptions = {}): Promise<Node> {
         return json<Node>(await this.request('inspectNode', { method: 'GET', path: `/nodes/${pathPart(id)}` }, options));
+    }
+
+    /**
+     * `POST /nodes/{id}/update?version=N` with the whole NodeSpec, as `docker node update` sends it
+     * (role, availability and labels all live in the spec). A stale `version` fails with kind `outOfSequence`.
+     */
+    async updateNode(id: string, version: number, spec: NodeSpec, options: CallOptions = {}): Promise<void> {
+        await this.request('updateNode', { method: 'POST', path: `/nodes/${pathPart(id)}/update`, query: { version }, body: spec }, options);
     }
 
     // -----------------------------------------------------------------------------------------
@@ -436,6 +435,28 @@ export class DockerClient {
     }
 
     /**
+     * `POST /images/{name}/push?tag=…` as the CLI's client sends it (moby `client/image_push.go`): the
+     * repository in the path, the tag in the query, the credentials in X-Registry-Auth. Resolves once the
+     * engine answers; the iterable yields its JSON progress messages and ends when the push ends. An error
+     * inside the stream (`{"error": "unauthorized: …"}`, with status 200) is thrown as a DockerError carrying
+     * the engine's message. Aborting the signal closes the connection (the engine cancels the push) and ends
+     * the iterable without an error.
+     */
+    async pushImage(
+        name: string,
+        params: { tag?: string; authHeader?: string } = {},
+        signal?: AbortSignal,
+    ): Promise<AsyncIterableIterator<PushMessage>> {
+        const stream = await this.openStream(
+            'pushImage',
+            { method: 'POST', path: `/images/${imagePath(name)}/push`, query: { tag: params.tag }, registryAuth: params.authHeader },
+            signal,
+            this.timeoutMs,
+        );
+        return streamErrorsThrown(jsonLines<PushMessage>(stream, this.endpoint.url, 'pushImage'), this.endpoint.url, 'pushImage');
+    }
+
+    /**
      * `POST /build` (the classic builder) with a tar context. Resolves once the daemon answers; the
      * iterable yields its JSON messages ({stream} | {error} | {aux} | {status}) and ends when the build
      * ends. Aborting the signal stops the build (the daemon cancels it when the connection closes) and
@@ -531,7 +552,13 @@ export class DockerClient {
             if (!stream.res.complete) {
                 throw connectionLost();
             }
-            return { statusCode: stream.res.statusCode ?? 0, headers: stream.res.headers, body: Buffer.concat(chunks) };
+            return {
+                statusCode: stream.res.statusCode ?? 0,
+                headers: stream.res.headers,
+                body: Buffer.concat(chunks),
+                what: `${spec.method} ${spec.path}`,
+                endpoint: this.endpoint.url,
+            };
         } catch (error) {
             throw stream.mapError(error);
         } finally {
@@ -540,8 +567,8 @@ export class DockerClient {
     }
 
     /**
-     * Sends a request and resolves with the response stream once the status is known (error statuses are
-     * turned into DockerError by docker-modem + errors.ts). The timeout runs until then; with
+     * Sends a request and resolves with the response stream once the status is known (error statuses
+     * become DockerError, see `send`). The timeout runs until then; with
      * `timeoutWholeBody` it keeps running until `close()`.
      */
     private openStream(
@@ -606,55 +633,92 @@ export class DockerClient {
                     timedOut = true;
                     controller.abort();
                     res?.destroy();
-                    // docker-modem may still be waiting for a socket path promise: do not wait for it.
                     fail(new Error('timeout'));
                 }, timeoutMs);
             }
             controller.signal.addEventListener('abort', () => fail(new CancelledError()), { once: true });
 
-            const query: Record<string, unknown> = {};
-            for (const [key, value] of Object.entries(spec.query ?? {})) {
-                if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
-                    query[key] = value;
+            this.send(operation, spec, controller.signal, (error, response) => {
+                if (error || !response) {
+                    fail(error);
+                    return;
                 }
-            }
-            const hasQuery = Object.keys(query).length > 0;
-            const dialOptions: ModemDialOptions = {
-                path: hasQuery ? `${spec.path}?` : spec.path,
-                method: spec.method,
-                options: { _query: query, _body: spec.body ?? {} },
-                statusCodes: SUCCESS,
-                isStream: true,
-                abortSignal: controller.signal,
-            };
-            if (spec.registryAuth) dialOptions.authconfig = { base64: spec.registryAuth };
-            if (spec.file) dialOptions.file = spec.file;
-            if (spec.headers) dialOptions.headers = { ...spec.headers };
-
-            try {
-                this.modem.dial(dialOptions, (error, data) => {
-                    if (error) {
-                        fail(error);
-                        return;
-                    }
-                    const response = data as IncomingMessage;
-                    if (settled) {
-                        response.destroy();
-                        return;
-                    }
-                    settled = true;
-                    res = response;
-                    if (!timeoutWholeBody && timer) {
-                        clearTimeout(timer);
-                        timer = undefined;
-                    }
-                    response.once('close', release);
-                    resolve({ res: response, close, mapError, isStopped: () => stopped && !timedOut });
-                });
-            } catch (error) {
-                fail(error);
-            }
+                if (settled) {
+                    response.destroy();
+                    return;
+                }
+                settled = true;
+                res = response;
+                if (!timeoutWholeBody && timer) {
+                    clearTimeout(timer);
+                    timer = undefined;
+                }
+                response.once('close', release);
+                resolve({ res: response, close, mapError, isStopped: () => stopped && !timedOut });
+            });
         });
+    }
+
+    /**
+     * One HTTP exchange: calls back with the response once its status is a success, or with the error
+     * (an error status is read to its end and becomes a DockerError with the daemon's message). A GET
+     * that fails on a kept-alive connection the other side had already closed is sent once more on a
+     * fresh one, as Node's http documentation advises; other methods are never repeated.
+     */
+    private send(
+        operation: string,
+        spec: RequestSpec,
+        signal: AbortSignal,
+        callback: (error: unknown, response?: IncomingMessage) => void,
+        isRetry = false,
+    ): void {
+        let done = false;
+        const finish = (error: unknown, response?: IncomingMessage): void => {
+            if (done) return;
+            done = true;
+            callback(error, response);
+        };
+        let request: ClientRequest;
+        try {
+            request = this.transport.request({
+                method: spec.method,
+                path: spec.path + queryString(spec.query),
+                headers: requestHeaders(spec),
+                signal,
+            });
+        } catch (error) {
+            finish(error);
+            return;
+        }
+        request.on('error', (error) => {
+            const reused = (request as ClientRequest & { reusedSocket?: boolean }).reusedSocket === true;
+            if (!done && reused && !isRetry && (spec.method === 'GET' || spec.method === 'HEAD') && isStaleConnection(error)) {
+                done = true;
+                this.send(operation, spec, signal, callback, true);
+                return;
+            }
+            finish(error);
+        });
+        request.on('response', (response) => {
+            const status = response.statusCode ?? 0;
+            if (SUCCESS[status]) {
+                finish(null, response);
+                return;
+            }
+            readErrorBody(response, (text) => {
+                finish(fromDaemonResponse(status, daemonMessage(text), this.endpoint.url, operation));
+            });
+        });
+        if (spec.file) {
+            spec.file.on('error', (error) => {
+                request.destroy(error);
+            });
+            spec.file.pipe(request);
+        } else if (spec.body !== undefined) {
+            request.end(JSON.stringify(spec.body));
+        } else {
+            request.end();
+        }
     }
 }
 
@@ -695,6 +759,21 @@ async function* jsonLines<T>(stream: OpenStream, endpoint: string, operation: st
         }
     } finally {
         stream.close();
+    }
+}
+
+/** A `{"error": …}` message of a progress stream as a DockerError with the engine's message (push, pull). */
+async function* streamErrorsThrown(
+    messages: AsyncIterableIterator<PushMessage>,
+    endpoint: string,
+    operation: string,
+): AsyncIterableIterator<PushMessage> {
+    for await (const message of messages) {
+        const text = message.errorDetail?.message ?? message.error;
+        if (text !== undefined) {
+            throw new DockerError('daemon', `Error response from daemon: ${text}`, { endpoint, daemonMessage: text, operation });
+        }
+        yield message;
     }
 }
 
@@ -813,21 +892,106 @@ function header(res: Response, name: string): string | undefined {
     return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * The answer as JSON. An empty or non-JSON answer where the Engine API promises JSON is an error naming
+ * the endpoint: a proxy or another server answering in Docker's place must not read as "no stacks".
+ */
 function json<T>(res: Response): T {
     const text = res.body.toString('utf8').trim();
     if (!text) {
-        return null as T;
+        throw notEngineAnswer(res, 'an empty answer');
     }
     try {
         return JSON.parse(text) as T;
     } catch {
-        return text as unknown as T;
+        throw notEngineAnswer(res, `an answer that is not JSON (${JSON.stringify(text.slice(0, 80))})`);
     }
+}
+
+/** As `json`, for the few calls where the Engine may answer 200 with no body at all. */
+function jsonOrNull<T>(res: Response): T | null {
+    return res.body.toString('utf8').trim() ? json<T>(res) : null;
 }
 
 function jsonArray<T>(res: Response): T[] {
     const value = json<unknown>(res);
-    return Array.isArray(value) ? (value as T[]) : [];
+    if (!Array.isArray(value)) {
+        throw notEngineAnswer(res, 'JSON that is not a list');
+    }
+    return value as T[];
+}
+
+function notEngineAnswer(res: Response, what: string): DockerError {
+    return new DockerError(
+        'daemon',
+        `Docker at ${res.endpoint} sent ${what} to ${res.what}. Is ${res.endpoint} a Docker engine (and not a proxy or another server)?`,
+        { endpoint: res.endpoint, statusCode: res.statusCode },
+    );
+}
+
+/** `?a=1&t=x&t=y`: undefined values and empty lists left out, lists repeated as the Engine reads them. */
+function queryString(query: RequestSpec['query']): string {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query ?? {})) {
+        if (value === undefined) continue;
+        if (Array.isArray(value)) {
+            for (const item of value) params.append(key, item);
+        } else {
+            params.append(key, String(value));
+        }
+    }
+    const text = params.toString();
+    return text ? `?${text}` : '';
+}
+
+function requestHeaders(spec: RequestSpec): Record<string, string> {
+    const headers: Record<string, string> = { ...spec.headers };
+    if (spec.registryAuth) headers['X-Registry-Auth'] = spec.registryAuth;
+    if (spec.file) return headers;
+    if (spec.body !== undefined) {
+        headers['Content-Type'] = 'application/json';
+        headers['Content-Length'] = String(Buffer.byteLength(JSON.stringify(spec.body)));
+    } else if (spec.method !== 'GET' && spec.method !== 'HEAD') {
+        headers['Content-Length'] = '0';
+    }
+    return headers;
+}
+
+/** A kept-alive connection that the other side had closed before our request reached it. */
+function isStaleConnection(error: unknown): boolean {
+    const code = (error as { code?: unknown } | null)?.code;
+    return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ESSHPROCESS';
+}
+
+/** The body of an error answer, bounded (1 MiB); calls back once with whatever arrived. */
+function readErrorBody(response: IncomingMessage, done: (text: string) => void): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let called = false;
+    const finish = (): void => {
+        if (called) return;
+        called = true;
+        done(Buffer.concat(chunks).toString('utf8'));
+    };
+    response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= 1024 * 1024) chunks.push(chunk);
+    });
+    response.on('end', finish);
+    response.on('error', finish);
+    response.on('close', finish);
+}
+
+/** The daemon's message: `{"message": "..."}`, else the text as sent. */
+function daemonMessage(text: string): string {
+    const trimmed = text.trim();
+    try {
+        const parsed = JSON.parse(trimmed) as { message?: unknown };
+        if (parsed && typeof parsed.message === 'string') return parsed.message.trim();
+    } catch {
+        // Not JSON: a plain-text error (a proxy, or Go's "Client sent an HTTP request to an HTTPS server.").
+    }
+    return trimmed;
 }
 
 /** Filters as the Engine expects them: `{"label":["a=b"]}` JSON; omitted when empty. */

@@ -9,15 +9,10 @@
  * (`Endpoints.docker.Host`, `SkipTLSVerify`) and `<configDir>/contexts/tls/<sha256(name)>/docker/`.
  *
  * Everything here is pure over the injected `env`, `readFile` and `homedir`, so the unit tests need
- * no disk. `toDockerodeOptions` is the only place that knows dockerode's option names.
+ * no disk. How each kind of endpoint is connected to is ./transport.ts.
  */
 import { createHash } from 'crypto';
-import * as https from 'https';
 import * as path from 'path';
-import type { DockerOptions } from 'dockerode';
-
-/** dockerode's constructor options plus `agent`, which docker-modem honours but @types/dockerode omits. */
-export type DockerodeOptions = DockerOptions & { agent?: https.Agent };
 
 export type EndpointSource = 'setting' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'config.json' | 'default';
 export type EndpointProtocol = 'unix' | 'npipe' | 'tcp' | 'http' | 'https' | 'ssh';
@@ -40,13 +35,13 @@ export interface DockerEndpoint {
     /** As the user would write it: `unix:///var/run/docker.sock`, `tcp://host:2376`, `ssh://me@host`. */
     url: string;
     protocol: EndpointProtocol;
+    /** unix/npipe: the socket; ssh: the engine socket on the remote host, when the URL names one. */
     socketPath?: string;
     host?: string;
+    /** ssh: only when the URL names one, so that ~/.ssh/config can set it. */
     port?: number;
     username?: string;
     tls?: EndpointTls;
-    /** ssh only: the agent socket (`SSH_AUTH_SOCK`) that the ssh transport should use. */
-    sshAuthSock?: string;
 }
 
 export interface ResolveEndpointOptions {
@@ -72,7 +67,6 @@ export const DEFAULT_UNIX_SOCKET = '/var/run/docker.sock';
 export const DEFAULT_NPIPE = '//./pipe/docker_engine';
 const DEFAULT_HTTP_PORT = 2375;
 const DEFAULT_TLS_PORT = 2376;
-const DEFAULT_SSH_PORT = 22;
 
 export function resolveDockerEndpoint(options: ResolveEndpointOptions): DockerEndpoint {
     const env = options.env;
@@ -289,34 +283,36 @@ export function parseHost(raw: string, source: EndpointSource, ctx: ParseContext
             return endpoint;
         }
         case 'ssh': {
+            // As docker/cli cli/connhelper/ssh/ssh.go: user, host, optional port and optional path (the
+            // engine socket on the remote host); no password, query or fragment. The port is passed to ssh
+            // only when given, so a Host entry in ~/.ssh/config keeps its own.
             let userInfo: string | undefined;
-            let hostPart = rest.replace(/\/+$/, '');
+            let hostPart = rest;
+            let remotePath: string | undefined;
+            if (/[?#]/.test(hostPart)) {
+                throw invalid('an ssh URL cannot have a query or a fragment');
+            }
+            const slash = hostPart.indexOf('/');
+            if (slash >= 0) {
+                remotePath = hostPart.slice(slash);
+                hostPart = hostPart.slice(0, slash);
+            }
             const at = hostPart.lastIndexOf('@');
             if (at >= 0) {
                 userInfo = hostPart.slice(0, at);
                 hostPart = hostPart.slice(at + 1);
             }
             if (userInfo?.includes(':')) {
-                throw invalid('a password in an ssh URL is not supported; use an ssh agent or key');
+                throw invalid('a password in an ssh URL is not supported; use an ssh key or agent');
             }
-            if (hostPart.includes('/')) {
-                throw invalid('an ssh host cannot have a path');
+            const { host, port } = splitHostPort(hostPart, invalid, false);
+            if (!host) {
+                throw invalid('the ssh host name is empty');
             }
-            const { host, port } = splitHostPort(hostPart, invalid);
-            const endpoint: DockerEndpoint = {
-                source,
-                url: value,
-                protocol: 'ssh',
-                host,
-                port: port ?? DEFAULT_SSH_PORT,
-            };
-            if (userInfo) {
-                endpoint.username = decodeURIComponent(userInfo);
-            }
-            const agent = ctx.env.SSH_AUTH_SOCK?.trim();
-            if (agent) {
-                endpoint.sshAuthSock = agent;
-            }
+            const endpoint: DockerEndpoint = { source, url: value, protocol: 'ssh', host };
+            if (port !== undefined) endpoint.port = port;
+            if (userInfo) endpoint.username = decodeURIComponent(userInfo);
+            if (remotePath && remotePath.replace(/\//g, '') !== '') endpoint.socketPath = remotePath;
             return endpoint;
         }
         default:
@@ -327,6 +323,7 @@ export function parseHost(raw: string, source: EndpointSource, ctx: ParseContext
 function splitHostPort(
     text: string,
     invalid: (why: string) => EndpointConfigError,
+    emptyIsLocalhost = true,
 ): { host: string; port: number | undefined } {
     const hostPort = text.replace(/\/+$/, '');
     if (hostPort.includes('/')) {
@@ -350,7 +347,7 @@ function splitHostPort(
         }
     }
     // As in the CLI: "tcp://:2375" means localhost.
-    if (!host) {
+    if (!host && emptyIsLocalhost) {
         host = '127.0.0.1';
     }
     let port: number | undefined;
@@ -365,56 +362,6 @@ function splitHostPort(
 
 function formatHost(host: string): string {
     return host.includes(':') ? `[${host}]` : host;
-}
-
-/**
- * dockerode / docker-modem constructor options for an endpoint. Every connection field is set
- * explicitly (undefined included) so that docker-modem's own `DOCKER_HOST` defaults cannot leak in.
- */
-export function toDockerodeOptions(endpoint: DockerEndpoint): DockerodeOptions {
-    const options: DockerodeOptions = {
-        socketPath: undefined,
-        host: undefined,
-        port: undefined,
-        protocol: undefined,
-        ca: undefined,
-        cert: undefined,
-        key: undefined,
-    };
-    switch (endpoint.protocol) {
-        case 'unix':
-        case 'npipe':
-            options.socketPath = endpoint.socketPath;
-            return options;
-        case 'ssh':
-            options.protocol = 'ssh';
-            options.host = endpoint.host;
-            options.port = endpoint.port;
-            options.username = endpoint.username;
-            options.sshOptions = endpoint.sshAuthSock ? { agent: endpoint.sshAuthSock } : {};
-            return options;
-        case 'tcp':
-        case 'http':
-        case 'https': {
-            options.host = endpoint.host;
-            options.port = endpoint.port;
-            const tls = endpoint.tls;
-            if (!tls) {
-                options.protocol = 'http';
-                return options;
-            }
-            options.protocol = 'https';
-            options.ca = tls.ca;
-            options.cert = tls.cert;
-            options.key = tls.key;
-            if (!tls.verify) {
-                // docker-modem passes `agent` to https.request; an agent that skips verification is the
-                // way to say SkipTLSVerify / --tls without --tlsverify.
-                options.agent = new https.Agent({ rejectUnauthorized: false, keepAlive: false });
-            }
-            return options;
-        }
-    }
 }
 
 function isNotFound(error: unknown): boolean {

@@ -4,6 +4,7 @@
  * `CancelledError` (src/core/cancellation.ts), which the UI shows as nothing.
  */
 import { CancelledError } from '../core/cancellation';
+import { SshProcessError, lastLines } from './sshConnection';
 
 export type DockerErrorKind =
     /** Socket missing, connection refused, host unknown or unreachable. */
@@ -12,8 +13,10 @@ export type DockerErrorKind =
     | 'permissionDenied'
     /** No answer within the timeout. */
     | 'timeout'
-    /** TLS handshake or certificate verification failed. */
+    /** TLS handshake or certificate verification failed, or the endpoint wants TLS and got none. */
     | 'tls'
+    /** ssh refused the remote host's key (unknown or changed): ssh's own message is kept. */
+    | 'hostKey'
     /** 503 "This node is not a swarm manager…" */
     | 'notSwarmManager'
     /** 404 */
@@ -81,8 +84,8 @@ const TLS_CODES = new Set([
 ]);
 
 /**
- * Maps any error from dockerode / docker-modem / Node's http, net, tls or ssh2 to a `DockerError`
- * (or `CancelledError` for an abort). Already-mapped errors pass through unchanged.
+ * Maps any error from Node's http, net and tls or from the ssh process (./sshConnection.ts) to a
+ * `DockerError` (or `CancelledError` for an abort). Already-mapped errors pass through unchanged.
  */
 export function toDockerError(error: unknown, endpoint: string, operation?: string): DockerError | CancelledError {
     if (error instanceof DockerError || error instanceof CancelledError) {
@@ -153,18 +156,10 @@ export function toDockerError(error: unknown, endpoint: string, operation?: stri
             details,
         );
     }
-    if (e.level === 'client-authentication') {
-        return new DockerError(
-            'permissionDenied',
-            `ssh authentication to Docker at ${endpoint} failed. Load your key into the ssh agent (ssh-add) ` +
-                `and check that "ssh <host> docker version" works.`,
-            details,
-        );
+    if (error instanceof SshProcessError) {
+        return fromSshProcess(error, endpoint, operation);
     }
-    if (e.level === 'client-socket' || e.level === 'client-timeout') {
-        return new DockerError('unreachable', `Cannot reach Docker at ${endpoint}. Is the ssh host up? (${rawMessage})`, details);
-    }
-    // docker-modem's "socket hang up" when the connection is cut before a response.
+    // Node's "socket hang up" when the connection is cut before a response.
     if (/socket hang up/i.test(rawMessage)) {
         return new DockerError('unreachable', `Cannot reach Docker at ${endpoint}: the connection was closed before an answer.`, details);
     }
@@ -194,6 +189,14 @@ export function fromDaemonResponse(
             : ' Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
         return new DockerError('notSwarmManager', `${text}${hint}`, details);
     }
+    if (statusCode === 400 && /HTTP request to an HTTPS server/i.test(message)) {
+        return new DockerError(
+            'tls',
+            `Docker at ${endpoint} expects TLS, but the connection was plain HTTP. ` +
+                `Set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (the folder with ca.pem, cert.pem, key.pem), or use a context with TLS.`,
+            details,
+        );
+    }
     if (statusCode === 404) {
         return new DockerError('notFound', text, details);
     }
@@ -204,8 +207,8 @@ export function fromDaemonResponse(
 }
 
 /**
- * The daemon's message: `{"message": "..."}` from the body when docker-modem parsed it, else the text
- * docker-modem wrapped as "(HTTP code 503) unexpected - <message> ".
+ * The daemon's message: `{"message": "..."}` when the error carries the parsed body, else the text of
+ * a wrapped message such as "(HTTP code 503) unexpected - <message> ".
  */
 function daemonMessageOf(json: unknown, fallback: string): string {
     if (typeof json === 'object' && json !== null && typeof (json as { message?: unknown }).message === 'string') {
@@ -224,4 +227,62 @@ function daemonMessageOf(json: unknown, fallback: string): string {
 function formatSeconds(ms: number): string {
     const seconds = ms / 1000;
     return seconds >= 1 && Number.isInteger(seconds) ? `${seconds} s` : `${Number(seconds.toFixed(3))} s`;
+}
+
+/**
+ * Why the ssh process ended, told apart as ssh tells it: the OpenSSH client is missing, the host key is
+ * unknown or changed, authentication failed, the host cannot be reached, or ssh got in but the remote
+ * `docker system dial-stdio` failed. ssh's own words are kept in every message.
+ */
+function fromSshProcess(error: SshProcessError, endpoint: string, operation?: string): DockerError {
+    const details = { endpoint, operation, cause: error };
+    const said = lastLines(error.stderr);
+    const ssh = said ? ` ssh said: ${said}` : '';
+    if (error.spawnCode === 'ENOENT') {
+        return new DockerError(
+            'invalidEndpoint',
+            `Cannot reach Docker at ${endpoint}: the OpenSSH client "ssh" is not on the PATH. ` +
+                `Install OpenSSH (Debian/Ubuntu: apt-get install openssh-client; Windows: the "OpenSSH Client" optional feature); ` +
+                `the Docker CLI uses the same client for ssh:// endpoints.`,
+            details,
+        );
+    }
+    if (error.spawnCode !== undefined) {
+        return new DockerError('invalidEndpoint', `Cannot run ssh for Docker at ${endpoint}: ${error.message}`, details);
+    }
+    const text = error.stderr;
+    if (error.exitCode === 255 || error.exitCode === null) {
+        if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key for .* has changed|No .*host key is known/i.test(text)) {
+            // ssh's warning about a changed key is a banner of many lines; keep the ones that say what happened.
+            const keyLines = text
+                .split(/\r?\n/)
+                .map((l) => l.replace(/@/g, '').trim())
+                .filter((l) => /host key|IDENTIFICATION HAS CHANGED|verification failed|Offending/i.test(l) && !/It is also possible/i.test(l));
+            return new DockerError(
+                'hostKey',
+                `ssh refused the host key of ${endpoint}. ssh said: ${keyLines.join(' ')} ` +
+                    `Check the host's key, then accept it once in a terminal (ssh to the host) or fix known_hosts.`,
+                details,
+            );
+        }
+        if (/Permission denied|Too many authentication failures|no matching (host key type|key exchange)|Authentication failed/i.test(text)) {
+            return new DockerError(
+                'permissionDenied',
+                `ssh authentication to ${endpoint} failed.${ssh} ` +
+                    `Check that ssh to the same host works in a terminal without a prompt (a key in ~/.ssh, an agent, or IdentityFile in ~/.ssh/config).`,
+                details,
+            );
+        }
+        return new DockerError(
+            'unreachable',
+            `Cannot reach Docker at ${endpoint} over ssh.${ssh || ` ${error.message}.`}`,
+            details,
+        );
+    }
+    return new DockerError(
+        'unreachable',
+        `ssh reached the host of ${endpoint}, but "docker system dial-stdio" failed there (status ${error.exitCode}).${ssh} ` +
+            `The remote host needs Docker 18.09 or later on the PATH of a non-interactive shell.`,
+        details,
+    );
 }

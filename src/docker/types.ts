@@ -1,6 +1,6 @@
 /**
  * Our own shapes for Engine answers that are not stack specs (those are in src/core/specs.ts).
- * Plain types: importing this file does not load dockerode.
+ * Plain types: importing this file loads no transport code.
  */
 
 export type Filters = Record<string, string[]>;

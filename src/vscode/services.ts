@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { ComposeAssociations } from './composeAssociations';
 import type { DockerSession } from './dockerSession';
 import type { StackNames } from './stackNames';
 import type { SwarmModel } from './swarmModel';
@@ -10,4 +11,6 @@ export interface ExtensionServices {
     session: DockerSession;
     model: SwarmModel;
     stackNames: StackNames;
+    /** Which stack each compose file is; the compose placements per document version. */
+    associations: ComposeAssociations;
 }

@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import { createHash } from 'crypto';
 
+import { SshProcessError, sshArguments } from '../../src/docker/sshConnection';
 import { CancelledError } from '../../src/core/cancellation';
 import {
     contextDirName,
@@ -8,7 +9,6 @@ import {
     EndpointConfigError,
     resolveDockerEndpoint,
     ResolveEndpointOptions,
-    toDockerodeOptions,
 } from '../../src/docker/endpoint';
 import { DockerError, fromDaemonResponse, timeoutError, toDockerError } from '../../src/docker/errors';
 
@@ -103,7 +103,7 @@ describe('resolveDockerEndpoint', () => {
         it('tcp:// without TLS is plain http on the given port', () => {
             const e = resolve({ DOCKER_HOST: 'tcp://10.0.0.5:2375' });
             assert.deepStrictEqual(e, { source: 'DOCKER_HOST', url: 'tcp://10.0.0.5:2375', protocol: 'tcp', host: '10.0.0.5', port: 2375 });
-            assert.strictEqual(toDockerodeOptions(e).protocol, 'http');
+            assert.strictEqual(e.tls, undefined);
         });
 
         it('tcp:// without a port gets 2375, or 2376 with TLS; a bare host:port is tcp', () => {
@@ -126,14 +126,8 @@ describe('resolveDockerEndpoint', () => {
                 { '/certs/ca.pem': 'CA', '/certs/cert.pem': 'CERT', '/certs/key.pem': 'KEY' },
             );
             assert.deepStrictEqual(e.tls, { ca: 'CA', cert: 'CERT', key: 'KEY', verify: true, dir: '/certs' });
-            const o = toDockerodeOptions(e);
-            assert.strictEqual(o.protocol, 'https');
-            assert.strictEqual(o.host, 'h');
-            assert.strictEqual(o.port, 2376);
-            assert.strictEqual(o.ca, 'CA');
-            assert.strictEqual(o.cert, 'CERT');
-            assert.strictEqual(o.key, 'KEY');
-            assert.strictEqual(o.agent, undefined, 'verification is not switched off');
+            assert.strictEqual(e.host, 'h');
+            assert.strictEqual(e.port, 2376);
         });
 
         it('DOCKER_CERT_PATH defaults to ~/.docker (DOCKER_CONFIG when set); missing files are left out as in the CLI', () => {
@@ -146,10 +140,7 @@ describe('resolveDockerEndpoint', () => {
         it('DOCKER_TLS without DOCKER_TLS_VERIFY is TLS without verification', () => {
             const e = resolve({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS: '1', DOCKER_CERT_PATH: '/c' }, { '/c/cert.pem': 'C', '/c/key.pem': 'K' });
             assert.strictEqual(e.tls?.verify, false);
-            const o = toDockerodeOptions(e);
-            assert.strictEqual(o.protocol, 'https');
-            assert.ok(o.agent, 'an agent that does not verify');
-            assert.strictEqual(o.agent?.options.rejectUnauthorized, false);
+            assert.strictEqual(e.tls?.cert, 'C');
         });
 
         it('no TLS variables: no TLS even with DOCKER_CERT_PATH', () => {
@@ -172,21 +163,25 @@ describe('resolveDockerEndpoint', () => {
                 host: 'swarm.example',
                 port: 2222,
                 username: 'deploy',
-                sshAuthSock: '/tmp/agent.sock',
             });
-            const o = toDockerodeOptions(e);
-            assert.strictEqual(o.protocol, 'ssh');
-            assert.strictEqual(o.host, 'swarm.example');
-            assert.strictEqual(o.port, 2222);
-            assert.strictEqual(o.username, 'deploy');
-            assert.deepStrictEqual(o.sshOptions, { agent: '/tmp/agent.sock' });
-            assert.strictEqual(o.socketPath, undefined);
         });
 
-        it('ssh:// without user or port gets port 22', () => {
-            const e = resolve({ DOCKER_HOST: 'ssh://swarm.example' });
-            assert.strictEqual(e.port, 22);
-            assert.strictEqual(e.username, undefined);
+        it('ssh:// without user or port leaves both to ssh and ~/.ssh/config', () => {
+            const e = resolve({ DOCKER_HOST: 'ssh://swarm-alias' });
+            assert.deepStrictEqual(e, { source: 'DOCKER_HOST', url: 'ssh://swarm-alias', protocol: 'ssh', host: 'swarm-alias' });
+        });
+
+        it('ssh:// with a path names the engine socket on the remote host', () => {
+            const e = resolve({ DOCKER_HOST: 'ssh://me@h/run/user/1000/docker.sock' });
+            assert.strictEqual(e.host, 'h');
+            assert.strictEqual(e.socketPath, '/run/user/1000/docker.sock');
+            assert.strictEqual(resolve({ DOCKER_HOST: 'ssh://me@h/' }).socketPath, undefined);
+        });
+
+        it('ssh:// with a password, a query or no host is refused', () => {
+            assert.throws(() => resolve({ DOCKER_HOST: 'ssh://me:secret@h' }), /password in an ssh URL is not supported/);
+            assert.throws(() => resolve({ DOCKER_HOST: 'ssh://h?x=1' }), /cannot have a query/);
+            assert.throws(() => resolve({ DOCKER_HOST: 'ssh://me@' }), /ssh host name is empty/);
         });
 
         it('rejects unknown schemes and bad ports with a sentence naming the value and its origin', () => {
@@ -309,15 +304,6 @@ describe('resolveDockerEndpoint', () => {
     });
 });
 
-describe('toDockerodeOptions', () => {
-    it('sets every connection field so docker-modem cannot take DOCKER_HOST from the process', () => {
-        const o = toDockerodeOptions({ source: 'default', url: 'unix:///var/run/docker.sock', protocol: 'unix', socketPath: '/var/run/docker.sock' });
-        assert.deepStrictEqual(Object.keys(o).sort(), ['ca', 'cert', 'host', 'key', 'port', 'protocol', 'socketPath']);
-        assert.strictEqual(o.socketPath, '/var/run/docker.sock');
-        assert.strictEqual(o.host, undefined);
-    });
-});
-
 describe('toDockerError', () => {
     const endpoint = 'unix:///var/run/docker.sock';
     const sys = (code: string): Error => Object.assign(new Error(`connect ${code} /var/run/docker.sock`), { code });
@@ -351,10 +337,29 @@ describe('toDockerError', () => {
         assert.match(e.message, /TLS connection to Docker at tcp:\/\/h:2376 failed/);
     });
 
-    it('ssh authentication failures', () => {
-        const e = toDockerError(Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' }), 'ssh://u@h') as DockerError;
-        assert.strictEqual(e.kind, 'permissionDenied');
-        assert.match(e.message, /ssh authentication to Docker at ssh:\/\/u@h failed/);
+    it('ssh failures keep ssh\'s own words and say which failure it was', () => {
+        const ssh = (exitCode: number | null, stderr: string, spawnCode?: string): SshProcessError =>
+            new SshProcessError('ssh failed', { exitCode, signal: null, stderr, ...(spawnCode ? { spawnCode } : {}) });
+        const auth = toDockerError(ssh(255, 'root@127.0.0.1: Permission denied (publickey).\n'), 'ssh://u@h') as DockerError;
+        assert.strictEqual(auth.kind, 'permissionDenied');
+        assert.match(auth.message, /^ssh authentication to ssh:\/\/u@h failed\. ssh said: root@127\.0\.0\.1: Permission denied \(publickey\)\./);
+        const key = toDockerError(ssh(255, 'No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking.\nHost key verification failed.\n'), 'ssh://h') as DockerError;
+        assert.strictEqual(key.kind, 'hostKey');
+        assert.match(key.message, /^ssh refused the host key of ssh:\/\/h\. ssh said: .*Host key verification failed\./);
+        const refused = toDockerError(ssh(255, 'ssh: connect to host 127.0.0.1 port 9: Connection refused\n'), 'ssh://h:9') as DockerError;
+        assert.strictEqual(refused.kind, 'unreachable');
+        assert.strictEqual(refused.message, 'Cannot reach Docker at ssh://h:9 over ssh. ssh said: ssh: connect to host 127.0.0.1 port 9: Connection refused');
+        const remote = toDockerError(ssh(127, 'bash: line 1: docker: command not found\n'), 'ssh://h') as DockerError;
+        assert.match(remote.message, /"docker system dial-stdio" failed there \(status 127\)\. ssh said: bash: line 1: docker: command not found/);
+        const missing = toDockerError(ssh(null, '', 'ENOENT'), 'ssh://h') as DockerError;
+        assert.strictEqual(missing.kind, 'invalidEndpoint');
+        assert.match(missing.message, /the OpenSSH client "ssh" is not on the PATH\. Install OpenSSH/);
+    });
+
+    it('plain HTTP to an engine that wants TLS says so', () => {
+        const e = fromDaemonResponse(400, 'Client sent an HTTP request to an HTTPS server.', 'tcp://h:2376');
+        assert.strictEqual(e.kind, 'tls');
+        assert.match(e.message, /expects TLS, but the connection was plain HTTP\. Set DOCKER_TLS_VERIFY=1/);
     });
 
     it('503 not a swarm manager keeps the daemon message, prefixed like the CLI', () => {
@@ -390,5 +395,28 @@ describe('toDockerError', () => {
         assert.ok(toDockerError(abort, endpoint) instanceof CancelledError);
         const mapped = fromDaemonResponse(404, 'x', endpoint);
         assert.strictEqual(toDockerError(mapped, endpoint), mapped);
+    });
+});
+
+describe('sshArguments (as docker/cli cli/connhelper builds them)', () => {
+    it('flags, then -l, -p, --, the host and the remote command', () => {
+        assert.deepStrictEqual(sshArguments({ host: '127.0.0.1', port: 2222, username: 'root' }), [
+            '-o', 'ConnectTimeout=30', '-T', '-l', 'root', '-p', '2222', '--', '127.0.0.1', 'docker', 'system', 'dial-stdio',
+        ]);
+    });
+
+    it('an alias alone leaves user and port to ~/.ssh/config', () => {
+        assert.deepStrictEqual(sshArguments({ host: 'prod-manager' }), ['-o', 'ConnectTimeout=30', '-T', '--', 'prod-manager', 'docker', 'system', 'dial-stdio']);
+    });
+
+    it('a remote socket path and the caller\'s own ConnectTimeout', () => {
+        assert.deepStrictEqual(sshArguments({ host: 'h', socketPath: '/run/docker.sock' }, ['-o', 'ConnectTimeout=5']), [
+            '-o', 'ConnectTimeout=5', '-T', '--', 'h', 'docker', '--host=unix:///run/docker.sock', 'system', 'dial-stdio',
+        ]);
+    });
+
+    it('a host that looks like an option cannot become one', () => {
+        const args = sshArguments({ host: '-oProxyCommand=evil' });
+        assert.strictEqual(args[args.indexOf('--') + 1], '-oProxyCommand=evil');
     });
 });

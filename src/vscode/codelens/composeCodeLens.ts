@@ -1,8 +1,9 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { placeComposeLenses, type ComposePlacement, type ServicePlacement } from '../../core/compose/lens-placement';
+import type { ComposePlacement, ServicePlacement } from '../../core/compose/lens-placement';
 import { substitute } from '../../core/compose/interpolate';
-import type { ServiceSummary, StackSummary, SwarmSnapshot } from '../../core/swarm-snapshot';
+import { declaredReplicas, replicaDrift, type StackAssociation } from '../../core/stack/compose-live';
+import type { ServiceSummary, StackSummary } from '../../core/swarm-snapshot';
 import type { ExtensionServices } from '../services';
 import { isComposeDocument } from '../stackNames';
 
@@ -12,9 +13,6 @@ export const COMPOSE_SELECTOR: vscode.DocumentSelector = [
     { language: 'yaml', pattern: '**/*{compose,stack}*.{yml,yaml}' },
 ];
 
-/** Engine changes arrive in bursts (a rolling update); lenses are redrawn once it settles. */
-const REFRESH_DEBOUNCE_MS = 250;
-
 /** Argument of the service commands (Update image, Scale, Rollback, reveal). */
 export interface ServiceCommandArg {
     serviceName: string;
@@ -23,33 +21,35 @@ export interface ServiceCommandArg {
 /** Argument of swarmStacks.buildImage after the Dockerfile folder. */
 export interface BuildImageArg {
     tag: string;
+    /** The Dockerfile, relative to the build context (compose `build.dockerfile`). */
+    dockerfile?: string;
 }
 
-type Services = Pick<ExtensionServices, 'model' | 'stackNames' | 'log'>;
+type Services = Pick<ExtensionServices, 'model' | 'stackNames' | 'associations' | 'log'>;
 
 /**
- * Lenses on compose files: above `services:` "Deploy stack" with the live state of the file's stack, above
- * each service "Update image", "Scale (N)", "Rollback" and its live state, above `image:` "Build image" when
- * the service's folder has a Dockerfile. Reads only `services.model.snapshot` and `services.stackNames`;
- * the placement is the pure `placeComposeLenses`, cached per document version.
+ * Lenses on compose files. Above `services:` "Deploy stack" with the live state of the file's stack (or, when
+ * several deployed stacks match the file, a lens to pick one). Above each service that runs in the file's stack:
+ * its live state (with the file's replica count when the swarm runs another), "Update image", "Scale (N)",
+ * "Rollback" — never an action on a service that does not exist. Above `image:` "Build image", only where the
+ * service builds (`build:`) and its Dockerfile exists. Reads only the model's snapshot and the associations; both
+ * the lens and the tree redraw on the same model change.
  */
 export class ComposeCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
     private readonly changeEmitter = new vscode.EventEmitter<void>();
     readonly onDidChangeCodeLenses = this.changeEmitter.event;
 
-    private readonly placements = new Map<string, { version: number; placement: ComposePlacement }>();
     /** Dockerfile path → exists (undefined while the stat is running). Invalidated by a file watcher. */
     private readonly dockerfiles = new Map<string, boolean | Promise<boolean>>();
     private readonly subscriptions: vscode.Disposable[] = [];
-    private debounceTimer: NodeJS.Timeout | undefined;
     /** What the lenses of the open compose files showed of the engine, to redraw only when that changed. */
     private lastLiveKey = '';
 
     constructor(private readonly services: Services) {
         this.subscriptions.push(
-            services.model.onDidChange(() => this.scheduleRefreshIfRelevant()),
+            // The model debounces engine events already; redrawing on the same change as the tree keeps them in step.
+            services.model.onDidChange(() => this.refreshIfRelevant()),
             services.stackNames.onDidChange(() => this.refreshNow()),
-            vscode.workspace.onDidCloseTextDocument((document) => this.placements.delete(document.uri.toString())),
         );
         const watcher = vscode.workspace.createFileSystemWatcher('**/*[Dd]ockerfile*');
         const forget = (uri: vscode.Uri): void => {
@@ -61,38 +61,43 @@ export class ComposeCodeLensProvider implements vscode.CodeLensProvider, vscode.
 
     provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): vscode.CodeLens[] | Promise<vscode.CodeLens[]> {
         const placement = this.placementOf(document);
-        const stackName = this.services.stackNames.get(document.uri);
-        const snapshot = this.services.model.snapshot;
-        const stack = stackName !== undefined && snapshot ? findStack(snapshot, stackName) : undefined;
-        const serviceStack = stackName ?? this.services.stackNames.suggest(document.uri);
+        const association = this.services.associations.of(document);
+        const stack = this.services.associations.liveStack(association);
         const lenses: vscode.CodeLens[] = [];
 
         if (placement.servicesLine !== undefined) {
             const range = lineRange(document, placement.servicesLine);
-            lenses.push(new vscode.CodeLens(range, { title: deployTitle(stackName, snapshot, stack), command: 'swarmStacks.deployStack', arguments: [document.uri] }));
+            lenses.push(new vscode.CodeLens(range, { title: deployTitle(association, stack), command: 'swarmStacks.deployStack', arguments: [document.uri] }));
+            if (association.kind === 'ambiguous') {
+                lenses.push(
+                    new vscode.CodeLens(range, {
+                        title: vscode.l10n.t('{0} deployed stacks match: pick one', association.candidates.length),
+                        tooltip: association.candidates.join(', '),
+                        command: 'swarmStacks.pickComposeStack',
+                        arguments: [document.uri],
+                    }),
+                );
+            }
         }
         const buildLenses: Array<Promise<vscode.CodeLens | undefined>> = [];
         for (const service of placement.services) {
             const range = lineRange(document, service.keyLine);
-            const serviceName = `${serviceStack}_${service.key}`;
-            const arg: ServiceCommandArg = { serviceName };
             const live = stack?.services.find((s) => s.key === service.key);
-            if (stack) {
+            if (association.kind === 'associated' && stack) {
                 lenses.push(
-                    new vscode.CodeLens(range, live ? { title: liveTitle(live), command: 'swarmStacks.revealService', arguments: [{ serviceName: live.name }], tooltip: liveTooltip(live) } : { title: vscode.l10n.t('not deployed'), command: '' }),
+                    new vscode.CodeLens(range, live ? { title: liveTitle(live, replicaDrift(declaredReplicas(service), live)), command: 'swarmStacks.revealService', arguments: [{ serviceName: live.name }], tooltip: liveTooltip(live) } : { title: vscode.l10n.t('not deployed'), command: '' }),
                 );
             }
-            lenses.push(new vscode.CodeLens(range, { title: vscode.l10n.t('Update image'), command: 'swarmStacks.updateServiceImage', arguments: [arg] }));
-            const replicated = live ? live.mode === 'replicated' : service.mode === undefined || service.mode === 'replicated';
-            if (replicated) {
-                const n = live ? live.desired : service.replicas ?? 1;
-                lenses.push(new vscode.CodeLens(range, { title: vscode.l10n.t('Scale ({0})', n), command: 'swarmStacks.scaleService', arguments: [arg] }));
-            }
-            if (stack && live) {
+            if (live) {
+                const arg: ServiceCommandArg = { serviceName: live.name };
+                lenses.push(new vscode.CodeLens(range, { title: vscode.l10n.t('Update image'), command: 'swarmStacks.updateServiceImage', arguments: [arg] }));
+                if (live.mode === 'replicated') {
+                    lenses.push(new vscode.CodeLens(range, { title: vscode.l10n.t('Scale ({0})', live.desired), command: 'swarmStacks.scaleService', arguments: [arg] }));
+                }
                 lenses.push(new vscode.CodeLens(range, { title: vscode.l10n.t('Rollback'), command: 'swarmStacks.rollbackService', arguments: [arg] }));
             }
-            if (service.imageLine !== undefined && service.image !== undefined) {
-                buildLenses.push(this.buildLens(document, service, service.imageLine));
+            if (service.imageLine !== undefined && service.image !== undefined && service.buildContextHint !== undefined) {
+                buildLenses.push(this.buildLens(document, service, service.imageLine, service.buildContextHint));
             }
         }
         if (buildLenses.length === 0) return lenses;
@@ -103,20 +108,19 @@ export class ComposeCodeLensProvider implements vscode.CodeLensProvider, vscode.
         });
     }
 
-    /** The placement of the document's current version (provideCodeLenses runs on every edit). */
+    /** The placement of the document's current version, shared with the associations and the tree. */
     placementOf(document: vscode.TextDocument): ComposePlacement {
-        const key = document.uri.toString();
-        const cached = this.placements.get(key);
-        if (cached && cached.version === document.version) return cached.placement;
-        const placement = placeComposeLenses(document.getText());
-        this.placements.set(key, { version: document.version, placement });
-        return placement;
+        return this.services.associations.placementOf(document);
     }
 
-    private async buildLens(document: vscode.TextDocument, service: ServicePlacement, imageLine: number): Promise<vscode.CodeLens | undefined> {
+    /**
+     * "Build image" for a service that builds from this folder: its `build:` context and Dockerfile, tagged with its
+     * `image:` (as `docker compose build` does). A service without `build:` (the proxy, a database) gets none.
+     */
+    private async buildLens(document: vscode.TextDocument, service: ServicePlacement, imageLine: number, context: string): Promise<vscode.CodeLens | undefined> {
         if (document.uri.scheme !== 'file') return undefined;
         const composeDir = path.dirname(document.uri.fsPath);
-        const folder = path.resolve(composeDir, service.buildContextHint ?? '.');
+        const folder = path.resolve(composeDir, context);
         const dockerfile = path.resolve(folder, service.dockerfileHint ?? 'Dockerfile');
         if (!(await this.dockerfileExists(dockerfile))) return undefined;
         const tag = substitute(service.image ?? '', (name) => process.env[name]);
@@ -125,7 +129,7 @@ export class ComposeCodeLensProvider implements vscode.CodeLensProvider, vscode.
             title: vscode.l10n.t('Build image'),
             tooltip: vscode.l10n.t('Build {0} from {1}', tag.value, vscode.workspace.asRelativePath(dockerfile)),
             command: 'swarmStacks.buildImage',
-            arguments: [vscode.Uri.file(folder), { tag: tag.value } satisfies BuildImageArg],
+            arguments: [vscode.Uri.file(folder), { tag: tag.value, ...(service.dockerfileHint !== undefined ? { dockerfile: service.dockerfileHint } : {}) } satisfies BuildImageArg],
         });
     }
 
@@ -145,20 +149,17 @@ export class ComposeCodeLensProvider implements vscode.CodeLensProvider, vscode.
 
     /**
      * The part of the snapshot the open compose files show: their stacks' services with replicas, update state
-     * and rollback availability. Engine events about anything else do not redraw the lenses.
+     * and rollback availability, and the stacks matching files not yet associated. Engine events about anything
+     * else do not redraw the lenses.
      */
     liveKey(): string {
         const snapshot = this.services.model.snapshot;
         const parts: string[] = [snapshot ? 'ready' : 'none'];
-        const names = new Set<string>();
         for (const document of vscode.workspace.textDocuments) {
             if (!isComposeDocument(document)) continue;
-            const name = this.services.stackNames.get(document.uri);
-            if (name !== undefined) names.add(name);
-        }
-        for (const name of [...names].sort()) {
-            const stack = snapshot ? findStack(snapshot, name) : undefined;
-            parts.push(`${name}=${stack ? `${stack.running}/${stack.desired}` : '-'}`);
+            const association = this.services.associations.of(document);
+            const stack = this.services.associations.liveStack(association);
+            parts.push(`${document.uri.toString()}=${association.kind}:${association.kind === 'associated' ? association.stack : association.kind === 'ambiguous' ? association.candidates.join(',') : ''}`);
             for (const s of stack?.services ?? []) {
                 parts.push(`${s.key}:${s.mode}:${s.running}/${s.desired}:${s.updateState ?? ''}:${s.hasPreviousSpec ? 'p' : ''}`);
             }
@@ -166,15 +167,11 @@ export class ComposeCodeLensProvider implements vscode.CodeLensProvider, vscode.
         return parts.join('|');
     }
 
-    private scheduleRefreshIfRelevant(): void {
-        if (this.debounceTimer) clearTimeout(this.debounceTimer);
-        this.debounceTimer = setTimeout(() => {
-            this.debounceTimer = undefined;
-            const key = this.liveKey();
-            if (key === this.lastLiveKey) return;
-            this.lastLiveKey = key;
-            this.changeEmitter.fire();
-        }, REFRESH_DEBOUNCE_MS);
+    private refreshIfRelevant(): void {
+        const key = this.liveKey();
+        if (key === this.lastLiveKey) return;
+        this.lastLiveKey = key;
+        this.changeEmitter.fire();
     }
 
     private refreshNow(): void {
@@ -183,16 +180,10 @@ export class ComposeCodeLensProvider implements vscode.CodeLensProvider, vscode.
     }
 
     dispose(): void {
-        if (this.debounceTimer) clearTimeout(this.debounceTimer);
         for (const s of this.subscriptions) s.dispose();
         this.changeEmitter.dispose();
-        this.placements.clear();
         this.dockerfiles.clear();
     }
-}
-
-function findStack(snapshot: SwarmSnapshot, name: string): StackSummary | undefined {
-    return snapshot.stacks.find((s) => s.name === name);
 }
 
 function lineRange(document: vscode.TextDocument, line: number): vscode.Range {
@@ -200,10 +191,10 @@ function lineRange(document: vscode.TextDocument, line: number): vscode.Range {
     return new vscode.Range(safe, 0, safe, 0);
 }
 
-function deployTitle(stackName: string | undefined, snapshot: SwarmSnapshot | undefined, stack: StackSummary | undefined): string {
-    if (stackName === undefined || !snapshot) return vscode.l10n.t('Deploy stack');
-    if (!stack) return vscode.l10n.t('Deploy stack · {0}: not deployed', stackName);
-    return vscode.l10n.t('Deploy stack · {0}: {1}/{2} running', stackName, stack.running, stack.desired);
+function deployTitle(association: StackAssociation, stack: StackSummary | undefined): string {
+    if (association.kind !== 'associated') return vscode.l10n.t('Deploy stack');
+    if (!stack) return vscode.l10n.t('Deploy stack · {0}: not deployed', association.stack);
+    return vscode.l10n.t('Deploy stack · {0}: {1}/{2} running', association.stack, stack.running, stack.desired);
 }
 
 const UPDATE_STATE_TEXT: Record<NonNullable<ServiceSummary['updateState']>, () => string> = {
@@ -215,12 +206,16 @@ const UPDATE_STATE_TEXT: Record<NonNullable<ServiceSummary['updateState']>, () =
     rollback_completed: () => vscode.l10n.t('rolled back'),
 };
 
-/** `19/20 running · updating`; a finished update is not repeated forever: `completed` shows no suffix. */
-export function liveTitle(service: ServiceSummary): string {
-    const counts = vscode.l10n.t('{0}/{1} running', service.running, service.desired);
+/**
+ * `19/20 running · updating`, and `6/6 running · file: 4` when the file declares another count than the swarm
+ * runs. A finished update is not repeated forever: `completed` shows no suffix.
+ */
+export function liveTitle(service: ServiceSummary, fileReplicas?: number): string {
+    const parts = [vscode.l10n.t('{0}/{1} running', service.running, service.desired)];
+    if (fileReplicas !== undefined) parts.push(vscode.l10n.t('file: {0}', fileReplicas));
     const state = service.updateState;
-    if (state === undefined || state === 'completed') return counts;
-    return `${counts} · ${UPDATE_STATE_TEXT[state]()}`;
+    if (state !== undefined && state !== 'completed') parts.push(UPDATE_STATE_TEXT[state]());
+    return parts.join(' · ');
 }
 
 function liveTooltip(service: ServiceSummary): string {

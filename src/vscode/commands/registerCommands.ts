@@ -11,6 +11,7 @@ import { showServiceLogs } from './stack/showServiceLogs';
 import { inspect, registerInspectDocuments } from './stack/inspect';
 import { configureDockerHost, initSwarm, leaveSwarm } from './stack/swarmMembership';
 import { registerProjectCommands } from './project/register';
+import { pickComposeStack, writeReplicasToFile } from './stack/composeFile';
 
 export type CommandHandler = (...args: unknown[]) => unknown;
 
@@ -47,5 +48,7 @@ export function registerCommands(services: ExtensionServices): void {
     registerCommand(services, 'swarmStacks.initSwarm', (options) => initSwarm(services, options as { advertiseAddr?: string } | undefined));
     registerCommand(services, 'swarmStacks.leaveSwarm', (options) => leaveSwarm(services, options as { skipConfirmation?: boolean } | undefined));
     registerCommand(services, 'swarmStacks.configureDockerHost', () => configureDockerHost());
+    registerCommand(services, 'swarmStacks.pickComposeStack', (uri) => pickComposeStack(services, uri));
+    registerCommand(services, 'swarmStacks.writeReplicasToFile', (arg) => writeReplicasToFile(services, arg));
     registerProjectCommands(services);
 }

@@ -35,10 +35,13 @@ const UPDATE_ICONS: Record<string, { icon: string; color?: string }> = {
 };
 
 export class ServiceItem extends vscode.TreeItem {
-    constructor(readonly service: ServiceSummary) {
+    /** fileReplicas: the count its compose file declares, when the swarm runs another (drift after a Scale). */
+    constructor(readonly service: ServiceSummary, readonly fileReplicas?: number) {
         super(service.stack ? service.key : service.name, vscode.TreeItemCollapsibleState.Collapsed);
         this.id = `service:${service.id}`;
-        const parts = [`${service.running}/${service.desired}`, service.image];
+        const parts = [`${service.running}/${service.desired}`];
+        if (fileReplicas !== undefined) parts.push(vscode.l10n.t('file: {0}', fileReplicas));
+        parts.push(service.image);
         if (service.ports.length) parts.push(service.ports.join(', '));
         const transient = service.updateState && service.updateState !== 'completed' && service.updateState !== 'rollback_completed';
         if (transient) parts.push(service.updateState!.replace('_', ' '));
@@ -56,6 +59,7 @@ export class ServiceItem extends vscode.TreeItem {
         tooltip.appendMarkdown(`**${service.name}**\n\n`);
         tooltip.appendMarkdown(vscode.l10n.t('Image: {0}', service.image) + '\n\n');
         tooltip.appendMarkdown(vscode.l10n.t('Mode: {0}, {1}/{2} running', service.mode, service.running, service.desired) + '\n\n');
+        if (fileReplicas !== undefined) tooltip.appendMarkdown(vscode.l10n.t('Its compose file declares {0} replicas: a deploy of the file scales it back.', fileReplicas) + '\n\n');
         if (service.updateState) tooltip.appendMarkdown(vscode.l10n.t('Update: {0} {1}', service.updateState, service.updateMessage ?? '') + '\n\n');
         this.tooltip = tooltip;
     }

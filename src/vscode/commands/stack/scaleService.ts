@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { CancelledError } from '../../../core/cancellation';
 import { scaleService as sendScale } from '../../../core/stack/verbs';
 import type { ExtensionServices } from '../../services';
+import { offerToWriteReplicas } from './composeFile';
 import { followService, waitTimeoutMs, withCancellableProgress } from './progress';
 import { resolveService } from './targets';
 
@@ -34,4 +35,5 @@ export async function scaleService(services: ExtensionServices, argument?: unkno
         await followService(engine, result.service.ID, report, signal, { timeoutMs: waitTimeoutMs(), log: services.log });
     });
     void services.model.refresh();
+    offerToWriteReplicas(services, target.summary?.stack, target.summary?.key ?? target.name, replicas);
 }

@@ -1,0 +1,118 @@
+/**
+ * How bytes reach the Engine for an endpoint: Node's http over a unix socket or named pipe, plain TCP,
+ * TLS with the endpoint's certificates, or the system ssh client (./sshConnection.ts). Connections are
+ * kept alive and reused; idle ones never keep the process running.
+ *
+ * This is the only place that knows the connection options of each kind of endpoint; the client above
+ * it speaks HTTP and nothing else.
+ */
+import * as http from 'http';
+import * as https from 'https';
+
+import type { DockerEndpoint } from './endpoint';
+import { SshAgent } from './sshConnection';
+
+export interface EngineRequest {
+    method: string;
+    /** Path with the query string. */
+    path: string;
+    headers: Record<string, string>;
+    signal: AbortSignal;
+}
+
+export interface EngineTransport {
+    request(options: EngineRequest): http.ClientRequest;
+    /** Ends every kept-alive connection (for ssh: the idle ssh processes). */
+    close(): void;
+    /** Connections opened so far by this transport's agent (for ssh: ssh processes started). */
+    readonly connectionsOpened: number;
+}
+
+export interface TransportOptions {
+    /** Environment of the ssh process (PATH decides which `ssh` runs); `process.env` by default. */
+    env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Host header for connections that have no host name of their own. docker/cli uses the same dummy
+ * host for ssh connections (cli/connhelper/connhelper.go).
+ */
+const DUMMY_HOST = 'docker.example.com';
+
+export function createTransport(endpoint: DockerEndpoint, options: TransportOptions = {}): EngineTransport {
+    switch (endpoint.protocol) {
+        case 'unix':
+        case 'npipe':
+            return agentTransport(counting(new http.Agent({ keepAlive: true })), http.request, {
+                socketPath: endpoint.socketPath,
+                host: 'localhost',
+            });
+        case 'ssh': {
+            const agent = new SshAgent({
+                target: {
+                    host: endpoint.host ?? '',
+                    ...(endpoint.port !== undefined ? { port: endpoint.port } : {}),
+                    ...(endpoint.username !== undefined ? { username: endpoint.username } : {}),
+                    ...(endpoint.socketPath !== undefined ? { socketPath: endpoint.socketPath } : {}),
+                },
+                env: options.env ?? process.env,
+            });
+            return {
+                request: (req) => http.request({ ...req, host: DUMMY_HOST, port: 80, agent }),
+                close: () => agent.destroy(),
+                get connectionsOpened() {
+                    return agent.processesStarted;
+                },
+            };
+        }
+        case 'tcp':
+        case 'http':
+        case 'https': {
+            const tls = endpoint.tls;
+            if (!tls) {
+                return agentTransport(counting(new http.Agent({ keepAlive: true })), http.request, {
+                    host: endpoint.host,
+                    port: endpoint.port,
+                });
+            }
+            // As the CLI: with DOCKER_TLS_VERIFY the daemon's certificate must chain to ca.pem (when given,
+            // it replaces the system roots) and name the host; with DOCKER_TLS alone it is not checked.
+            // The client certificate is presented either way (docker/cli cli/flags/options.go, go-connections tlsconfig).
+            const agent = counting(
+                new https.Agent({ keepAlive: true, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify }),
+            );
+            return agentTransport(agent, https.request, { host: endpoint.host, port: endpoint.port });
+        }
+    }
+}
+
+/** Counts the connections an agent opens, so figures can say how many were needed. */
+interface Counting {
+    readonly agent: http.Agent;
+    opened: number;
+}
+
+function counting(agent: http.Agent): Counting {
+    const result: Counting = { agent, opened: 0 };
+    const withCreate = agent as unknown as { createConnection: (...args: unknown[]) => unknown };
+    const create = withCreate.createConnection.bind(agent);
+    withCreate.createConnection = (...args: unknown[]) => {
+        result.opened++;
+        return create(...args);
+    };
+    return result;
+}
+
+function agentTransport(
+    counted: Counting,
+    send: typeof http.request,
+    target: { socketPath?: string; host?: string; port?: number },
+): EngineTransport {
+    return {
+        request: (req) => send({ ...req, ...target, agent: counted.agent }),
+        close: () => counted.agent.destroy(),
+        get connectionsOpened() {
+            return counted.opened;
+        },
+    };
+}
