@@ -1,4 +1,7 @@
 import * as vscode from 'vscode';
+import { replicaDrift } from '../../core/stack/compose-live';
+import type { ServiceSummary } from '../../core/swarm-snapshot';
+import type { ComposeAssociations } from '../composeAssociations';
 import type { SwarmModel } from '../swarmModel';
 import { NodeItem, ServiceItem, StackItem, TaskItem, UnstackedGroupItem } from './stackItems';
 
@@ -9,10 +12,19 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<StacksTreeIte
     private readonly changeEmitter = new vscode.EventEmitter<void>();
     readonly onDidChangeTreeData = this.changeEmitter.event;
 
-    constructor(private readonly model: SwarmModel) {}
+    constructor(
+        private readonly model: SwarmModel,
+        private readonly associations?: ComposeAssociations,
+    ) {}
 
     fire(): void {
         this.changeEmitter.fire();
+    }
+
+    /** A service item, with the replica count of its open compose file when the swarm runs another. */
+    serviceItem(service: ServiceSummary): ServiceItem {
+        const declared = service.stack !== undefined ? this.associations?.declared(service.stack, service.key) : undefined;
+        return new ServiceItem(service, replicaDrift(declared?.replicas, service));
     }
 
     getTreeItem(element: StacksTreeItem): vscode.TreeItem {
@@ -31,8 +43,8 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<StacksTreeIte
             return items;
         }
         const now = Date.now();
-        if (element instanceof StackItem) return element.stack.services.map((s) => new ServiceItem(s));
-        if (element instanceof UnstackedGroupItem) return element.services.map((s) => new ServiceItem(s));
+        if (element instanceof StackItem) return element.stack.services.map((s) => this.serviceItem(s));
+        if (element instanceof UnstackedGroupItem) return element.services.map((s) => this.serviceItem(s));
         if (element instanceof ServiceItem) return element.service.tasks.map((t) => new TaskItem(t, now));
         return [];
     }
@@ -47,7 +59,7 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<StacksTreeIte
         }
         if (element instanceof TaskItem) {
             const service = [...snapshot.stacks.flatMap((s) => s.services), ...snapshot.unstacked].find((s) => s.id === element.task.serviceId);
-            return service ? new ServiceItem(service) : undefined;
+            return service ? this.serviceItem(service) : undefined;
         }
         return undefined;
     }
@@ -89,8 +101,8 @@ export interface SwarmViews {
 }
 
 /** Creates both views; the model runs only while one of them is visible. */
-export function registerViews(context: vscode.ExtensionContext, model: SwarmModel): SwarmViews {
-    const stacks = new StacksTreeProvider(model);
+export function registerViews(context: vscode.ExtensionContext, model: SwarmModel, associations?: ComposeAssociations): SwarmViews {
+    const stacks = new StacksTreeProvider(model, associations);
     const nodes = new NodesTreeProvider(model);
     const stacksView = vscode.window.createTreeView('swarmStacks.views.stacks', { treeDataProvider: stacks, showCollapseAll: true });
     const nodesView = vscode.window.createTreeView('swarmStacks.views.nodes', { treeDataProvider: nodes });
@@ -118,7 +130,7 @@ export function registerViews(context: vscode.ExtensionContext, model: SwarmMode
         const snapshot = model.snapshot;
         const summary = snapshot && [...snapshot.stacks.flatMap((s) => s.services), ...snapshot.unstacked].find((s) => s.name === target?.serviceName);
         if (!summary) return;
-        await stacksView.reveal(new ServiceItem(summary), { select: true, focus: true, expand: true });
+        await stacksView.reveal(stacks.serviceItem(summary), { select: true, focus: true, expand: true });
     });
 
     context.subscriptions.push(
@@ -134,6 +146,10 @@ export function registerViews(context: vscode.ExtensionContext, model: SwarmMode
             stacks.fire();
             nodes.fire();
         }),
+        // The drift shown on services comes from their compose files: redraw when one is saved, opened or closed.
+        vscode.workspace.onDidSaveTextDocument(() => stacks.fire()),
+        vscode.workspace.onDidOpenTextDocument(() => stacks.fire()),
+        vscode.workspace.onDidCloseTextDocument(() => stacks.fire()),
         new vscode.Disposable(() => hold?.dispose()),
     );
     return { stacks, nodes, stacksView, nodesView };
