@@ -18,5 +18,7 @@ export function connectDocker(options: ConnectOptions = {}): DockerClient {
         readFile: (file) => fs.readFileSync(file, 'utf8'),
         homedir: os.homedir,
     });
-    return new DockerClient(endpoint, { timeoutMs: options.timeoutMs });
+    // The same environment reaches ssh: its PATH chooses the `ssh` that runs, SSH_AUTH_SOCK the agent.
+    const env = options.env ?? process.env;
+    return new DockerClient(endpoint, { timeoutMs: options.timeoutMs, env: { ...env } });
 }

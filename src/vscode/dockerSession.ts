@@ -18,6 +18,8 @@ export class DockerSession implements vscode.Disposable {
     constructor(private readonly log: vscode.LogOutputChannel) {
         this.subscription = vscode.workspace.onDidChangeConfiguration((event) => {
             if (event.affectsConfiguration('swarmStacks.docker')) {
+                // Idle kept-alive connections (for ssh: ssh processes) of the old endpoint end now.
+                this.current?.close();
                 this.current = undefined;
                 this.configurationError = undefined;
                 this.changeEmitter.fire();
@@ -47,6 +49,7 @@ export class DockerSession implements vscode.Disposable {
     }
 
     dispose(): void {
+        this.current?.close();
         this.subscription.dispose();
         this.changeEmitter.dispose();
     }
