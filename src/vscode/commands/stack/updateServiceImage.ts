@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { CancelledError } from '../../../core/cancellation';
+import { checkImageReference } from '../../../core/image-reference';
+import { chosenImage, orderImageTags } from '../../../core/stack/image-choice';
 import { updateServiceImage as sendImageUpdate } from '../../../core/stack/verbs';
 import type { ExtensionServices } from '../../services';
 import { followService, waitTimeoutMs, withCancellableProgress } from './progress';
@@ -15,39 +17,46 @@ export async function updateServiceImage(services: ExtensionServices, argument?:
         for (const warning of result.warnings) services.log.warn(warning);
         services.log.info(`Updating ${target.name} to ${image}`);
         void services.model.refresh();
-        await followService(engine, result.service.ID, report, signal, { timeoutMs: waitTimeoutMs(), log: services.log });
+        await followService(engine, result.service.ID, (message) => report(`${image} · ${message}`), signal, { timeoutMs: waitTimeoutMs(), log: services.log });
     });
     void services.model.refresh();
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} runs {1}.', target.name, image));
 }
 
-/** Local image tags of the same repository first, then every other tag; or type one. */
+/**
+ * Local image tags of the same repository first, then every other tag; or type one. What is typed in full is what is
+ * deployed (`chosenImage`), and an invalid reference is refused in the pick, before any request.
+ */
 async function pickImage(services: ExtensionServices, current: string | undefined): Promise<string> {
     const images = await services.session.client.listImages();
-    const tags = [...new Set(images.flatMap((i) => i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'))];
-    const repository = current?.replace(/:[^:/]*$/, '');
-    tags.sort((a, b) => Number(b.startsWith(`${repository}:`)) - Number(a.startsWith(`${repository}:`)) || a.localeCompare(b));
+    const tags = orderImageTags(images.flatMap((i) => i.RepoTags ?? []), current);
+    const tagItems = tags.map((t) => ({ label: t, description: t === current ? vscode.l10n.t('current') : undefined }));
     const quickPick = vscode.window.createQuickPick();
     quickPick.title = vscode.l10n.t('Update Service Image');
     quickPick.placeholder = vscode.l10n.t('Image for the rolling update (currently {0}); pick a local tag or type one', current ?? '?');
-    quickPick.items = tags.map((t) => ({ label: t, description: t === current ? vscode.l10n.t('current') : undefined }));
-    return new Promise<string>((resolve, reject) => {
-        quickPick.onDidChangeValue((value) => {
-            const typed = value.trim();
-            quickPick.items = [
-                ...(typed && !tags.includes(typed) ? [{ label: typed, description: vscode.l10n.t('typed') }] : []),
-                ...tags.map((t) => ({ label: t, description: t === current ? vscode.l10n.t('current') : undefined })),
-            ];
+    quickPick.items = tagItems;
+    const disposables: vscode.Disposable[] = [quickPick];
+    try {
+        return await new Promise<string>((resolve, reject) => {
+            disposables.push(
+                quickPick.onDidChangeValue((value) => {
+                    const typed = value.trim();
+                    const description = typed ? checkImageReference(typed) ?? vscode.l10n.t('typed') : '';
+                    quickPick.items = typed && !tags.includes(typed) ? [{ label: typed, description }, ...tagItems] : tagItems;
+                }),
+                quickPick.onDidAccept(() => {
+                    const picked = chosenImage(quickPick.value, quickPick.activeItems[0]?.label);
+                    if (picked === undefined) return;
+                    // An invalid reference stays in the pick, its problem shown next to it.
+                    if (checkImageReference(picked)) return;
+                    resolve(picked);
+                    quickPick.hide();
+                }),
+                quickPick.onDidHide(() => reject(new CancelledError())),
+            );
+            quickPick.show();
         });
-        quickPick.onDidAccept(() => {
-            const picked = quickPick.selectedItems[0]?.label ?? quickPick.value.trim();
-            quickPick.hide();
-            if (picked) resolve(picked);
-            else reject(new CancelledError());
-        });
-        quickPick.onDidHide(() => {
-            reject(new CancelledError());
-            quickPick.dispose();
-        });
-        quickPick.show();
-    });
+    } finally {
+        for (const d of disposables) d.dispose();
+    }
 }
