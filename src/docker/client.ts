@@ -64,6 +64,12 @@ export interface LogOptions {
     timestamps?: boolean;
     /** Unix seconds. */
     since?: number;
+    /**
+     * Prefix each line with the log details (`com.docker.swarm.node.id=…,com.docker.swarm.service.id=…,
+     * com.docker.swarm.task.id=… `): the task and node context `docker service logs` prints
+     * (docker/cli `cli/command/service/logs.go`).
+     */
+    details?: boolean;
 }
 
 /** A tar stream for the build context: a Node Readable or anything that pipes like one (tar-fs `pack`). */
@@ -529,6 +535,7 @@ export class DockerClient {
                     timestamps: params.timestamps ? 'true' : undefined,
                     tail: params.tail === undefined ? undefined : String(params.tail),
                     since: params.since === undefined ? undefined : String(params.since),
+                    details: params.details ? 'true' : undefined,
                 },
             },
             signal,
