@@ -547,7 +547,7 @@ up() {
 
 status() {
     local bad=0 n
-    check() { if "${@:2}" >/dev/null 2>&1; then printf '[cluster] %-10s ok\n' "$1"; else printf '[cluster] %-10s NOT OK\n' "$1"; bad=1; fi; }
+    check() { if ( "${@:2}" ) >/dev/null 2>&1; then printf '[cluster] %-10s ok\n' "$1"; else printf '[cluster] %-10s NOT OK\n' "$1"; bad=1; fi; }
     check tls tls_check
     check sshd sshd_healthy
     check ssh ssh_check

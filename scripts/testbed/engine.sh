@@ -82,7 +82,7 @@ restart_with_tls() {
     local pid="$1"
     if [ -z "${SWARM_STACKS_ENGINE_LOCK_HELD:-}" ]; then
         exec 9>"$ENGINE_LOCK"
-        log "waiting for $ENGINE_LOCK (engine tests in progress) before restarting dockerd"
+        log "taking $ENGINE_LOCK before restarting dockerd (waits while engine tests run)"
         flock -w 900 9 || die "could not take $ENGINE_LOCK within 15 min to restart dockerd with TLS"
     fi
     log "restarting the test bed's dockerd (pid $pid) to add the TLS listener on $TLS_ADDR"
