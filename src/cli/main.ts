@@ -12,6 +12,7 @@ import { parseScaleArgument, restartService, rollbackService, scaleService, upda
 import { PS_HEADER, SERVICES_HEADER, STACK_HEADER, renderTable, serviceRows, stackRows, taskRows } from '../core/stack/tables';
 import { NAMESPACE_LABEL, stackLabelFilter, stackNameProblem, validateStackName } from '../core/stack/names';
 import type { StackEngine } from '../core/stack/engine';
+import type { RegistryAuthSource } from '../core/registry/credentials';
 
 export interface CliIo {
     stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -19,6 +20,8 @@ export interface CliIo {
     env: NodeJS.ProcessEnv;
     /** Builds the engine client; injected so tests can point it elsewhere. */
     connect?(options: EngineOptions): StackEngine;
+    /** Registry credentials; by default those of the Docker CLI configuration of `env`. */
+    registryAuth?: RegistryAuthSource;
     signal?: AbortSignal;
 }
 
@@ -114,6 +117,15 @@ function defaultConnect(options: EngineOptions): StackEngine {
     return connectDocker(options);
 }
 
+/** The registry credentials the Docker CLI of this environment would use. */
+function registryAuthOf(io: CliIo): RegistryAuthSource {
+    if (io.registryAuth) return io.registryAuth;
+    // Loaded here so that `lint`, `convert` and `--help` never read credentials code.
+    const { nodeRegistryAuthSource } = require('../core/registry/node-io') as typeof import('../core/registry/node-io');
+    io.registryAuth = nodeRegistryAuthSource(io.env);
+    return io.registryAuth;
+}
+
 function oneStack(args: ParsedArgs, verb: string): string {
     if (args.positionals.length !== 1) throw new UsageError(`"${verb}" requires exactly 1 argument: the stack name`);
     return stackNameArgument(args.positionals[0]);
@@ -174,6 +186,7 @@ const deploy: Verb = {
         wait: { type: 'boolean' },
         'wait-timeout': { type: 'string' },
         'no-dotenv': { type: 'boolean' },
+        'with-registry-auth': { type: 'boolean' },
     },
     async run(args, io) {
         const stack = oneStack(args, 'deploy');
@@ -188,7 +201,14 @@ const deploy: Verb = {
         }
         if (!RESOLVE_IMAGE_MODES.includes(mode as ResolveImageMode)) throw new UsageError(`invalid option ${mode} for flag --resolve-image`);
         const engine = engineFor(args, io);
-        const options = { resolveImage: mode as ResolveImageMode, prune: Boolean(args.values.prune), signal: io.signal, onProgress: (line: string) => io.stdout.write(`${line}\n`) };
+        const options = {
+            resolveImage: mode as ResolveImageMode,
+            prune: Boolean(args.values.prune),
+            signal: io.signal,
+            onProgress: (line: string) => io.stdout.write(`${line}\n`),
+            registryAuth: registryAuthOf(io),
+            withRegistryAuth: Boolean(args.values['with-registry-auth']),
+        };
         const plan = await prepareDeploy(engine, loaded.specs, stack, options);
         if (plan.problems.length) {
             throw new Error(`${plan.problems.join('\n')}\nNothing was deployed.`);
@@ -282,13 +302,15 @@ function oneService(args: ParsedArgs, verb: string): string {
 }
 
 const update: Verb = {
-    options: { image: { type: 'string' }, ...detachOptions },
+    options: { image: { type: 'string' }, 'with-registry-auth': { type: 'boolean' }, ...detachOptions },
     async run(args, io) {
         const service = oneService(args, 'update');
         const image = args.values.image as string | undefined;
         if (!image) throw new UsageError('--image is required');
         const engine = engineFor(args, io);
-        const result = await updateServiceImage(engine, service, image, { signal: io.signal });
+        // cli/command/service/update.go: the credentials of the new image's registry, only with the flag.
+        const authHeader = args.values['with-registry-auth'] ? await registryAuthOf(io).authHeaderFor(image) : undefined;
+        const result = await updateServiceImage(engine, service, image, { signal: io.signal, ...(authHeader ? { authHeader } : {}) });
         io.stdout.write(`${service}\n`);
         for (const warning of result.warnings) io.stderr.write(`${warning}\n`);
         if (!args.values.detach) await waitAll(engine, [result.service.ID], args, io);

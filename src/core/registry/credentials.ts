@@ -276,7 +276,7 @@ async function helperGet(helper: string, key: string, registry: string, file: st
         );
     }
     if (run.failure === 'timeout') {
-        throw new RegistryCredentialsError(`The credential helper ${program} (${origin}) did not answer within ${Math.round(timeoutMs / 1000)} s for ${registryDisplayName(registry)}: check that it works with \`echo ${key} | ${program} get\`.`);
+        throw new RegistryCredentialsError(`The credential helper ${program} (${origin}) did not answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`} for ${registryDisplayName(registry)}: check that it works with \`echo ${key} | ${program} get\`.`);
     }
     const out = run.stdout.trim();
     if (run.failure === 'other' || run.exitCode !== 0) {

@@ -118,6 +118,10 @@ export function summarizeLayers(layers: LayerProgress[]): string {
     return `${done}/${layers.length} layers${bytes}${retrying}`;
 }
 
+function formatDuration(ms: number): string {
+    return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
+}
+
 function formatMegabytes(bytes: number): string {
     return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }
@@ -162,7 +166,7 @@ export async function pushImage(engine: PushEngine, image: string, options: Push
                 new RegistryError(
                     'stalled',
                     ref.registry,
-                    registryFailureMessage('unreachable', `no progress from the engine for ${Math.round(idleTimeoutMs / 1000)} s`, {
+                    registryFailureMessage('unreachable', `no progress from the engine for ${formatDuration(idleTimeoutMs)}`, {
                         ...context,
                         leftBehind: `the push was stopped: ${leftBehind([...layers.values()], ref.tag)}`,
                     }),
@@ -180,7 +184,7 @@ export async function pushImage(engine: PushEngine, image: string, options: Push
                     'stalled',
                     ref.registry,
                     `The registry ${ref.registry} stopped answering half-way through the push of ${ref.image} ` +
-                        `(the Docker engine at ${engine.endpoint.url} was still retrying layer${retrying.length === 1 ? '' : 's'} ${retrying.join(', ')} after ${Math.round(retryBoundMs / 1000)} s), ` +
+                        `(the Docker engine at ${engine.endpoint.url} was still retrying layer${retrying.length === 1 ? '' : 's'} ${retrying.join(', ')} after ${formatDuration(retryBoundMs)}), ` +
                         `so the push was stopped: ${leftBehind(list, ref.tag)}; check that the registry is running, then push again (layers that got there are not sent twice).`,
                 ),
             );

@@ -7,6 +7,8 @@
 import { ConversionError, resolveObjectIds, type StackSpecs } from '../compose/convert';
 import { isCancellation } from '../cancellation';
 import { normalizeImageReference } from '../image-reference';
+import { registryOfImage, type RegistryAuthSource } from '../registry/credentials';
+import { classifyRegistryFailure, engineMessageOf, registryFailureMessage } from '../registry/errors';
 import type { Config, DistributionInspect, Network, Platform, Secret, ServiceSpec } from '../specs';
 import { errorKind, mapLimit, type CallOptions, type StackEngine } from './engine';
 import { NAMESPACE_LABEL, stackLabelFilter } from './names';
@@ -27,6 +29,13 @@ export interface DeployOptions {
     signal?: AbortSignal;
     /** Progress lines (`Creating service prod_web`), as the CLI prints them. */
     onProgress?(message: string): void;
+    /**
+     * Registry credentials. They go with every digest lookup (the lookup only reads, and without them a
+     * private registry cannot pin a digest); with `withRegistryAuth` also with every service create and
+     * update, which stores them in the swarm so that the nodes can pull (`--with-registry-auth`).
+     */
+    registryAuth?: RegistryAuthSource;
+    withRegistryAuth?: boolean;
 }
 
 /** Everything `deploy` needs to know before it may send anything. */
@@ -59,7 +68,12 @@ export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stac
     };
 
     const images = imagesToResolve(desired, existing, options.resolveImage);
-    const resolutions = await resolveImages(engine, images, options.signal);
+    // With --with-registry-auth every image's credentials must be readable before anything is sent (the CLI
+    // stops on the first it cannot read, after creating networks and secrets: here nothing is applied).
+    if (options.withRegistryAuth && options.registryAuth) {
+        problems.push(...(await credentialProblems(options.registryAuth, desired.services.map((s) => s.spec.TaskTemplate.ContainerSpec?.Image ?? ''))));
+    }
+    const resolutions = await resolveImages(engine, images, options.signal, options.registryAuth);
     const plan = planDeploy(desired, existing, {
         resolveImage: options.resolveImage,
         prune: options.prune,
@@ -68,6 +82,12 @@ export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stac
         apiVersion: info.apiVersion,
     });
     plan.problems.unshift(...problems);
+    // The registry refused the credentials the services would carry: their tasks could not pull, so stop.
+    if (options.withRegistryAuth) {
+        for (const resolution of resolutions.values()) {
+            if (resolution.loginProblem && !plan.problems.includes(resolution.loginProblem)) plan.problems.push(resolution.loginProblem);
+        }
+    }
     // A locally built image exists on this node only: other nodes cannot pull it without a registry.
     const nodes = info.swarm.nodes ?? 1;
     if (nodes > 1) {
@@ -145,20 +165,81 @@ function objectIds(specs: StackSpecs, existing: ExistingState, placeholder: stri
  * Asks the registry for each distinct image once, all at once, with a short timeout. Without a
  * registry each answer is a warning, as the CLI gives, instead of a wait per service.
  */
-export async function resolveImages(engine: StackEngine, images: string[], signal?: AbortSignal): Promise<Map<string, ImageResolution>> {
+export async function resolveImages(
+    engine: StackEngine,
+    images: string[],
+    signal?: AbortSignal,
+    registryAuth?: RegistryAuthSource,
+): Promise<Map<string, RegistryResolution>> {
     const results = await Promise.all(
-        images.map(async (image): Promise<[string, ImageResolution]> => {
+        images.map(async (image): Promise<[string, RegistryResolution]> => {
             const normalized = safeNormalize(image);
+            let authHeader: string | undefined;
+            let credentialsNote = '';
+            if (registryAuth) {
+                try {
+                    authHeader = await registryAuth.authHeaderFor(normalized);
+                } catch (error) {
+                    credentialsNote = `${error instanceof Error ? error.message : String(error)}\n`;
+                }
+            }
             try {
-                const answer = await engine.distributionInspect(normalized, { timeoutMs: REGISTRY_TIMEOUT_MS }, { signal });
+                const answer = await engine.distributionInspect(normalized, { timeoutMs: REGISTRY_TIMEOUT_MS, ...(authHeader ? { authHeader } : {}) }, { signal });
                 return [image, pinned(normalized, answer)];
             } catch (error) {
                 if (signal?.aborted) throw error;
-                return [image, { warning: digestWarning(normalized) }];
+                return [image, failedResolution(normalized, error, engine.endpoint.url, credentialsNote)];
             }
         }),
     );
     return new Map(results);
+}
+
+/** A resolution; when the registry refused the login, also that sentence (a problem under --with-registry-auth). */
+export type RegistryResolution = ImageResolution & { loginProblem?: string };
+
+/**
+ * The CLI's warning, followed by what the registry said in one sentence naming it and how to log in
+ * (the CLI's warning alone does not tell a wrong password from a registry that is down).
+ */
+function failedResolution(image: string, error: unknown, engineUrl: string, credentialsNote: string): RegistryResolution {
+    const warning = digestWarning(image);
+    let registry: string;
+    try {
+        registry = registryOfImage(image);
+    } catch {
+        return { warning: warning + credentialsNote };
+    }
+    const timedOut = errorKind(error) === 'timeout';
+    const { message, statusCode } = engineMessageOf(error);
+    const detail = timedOut ? `no answer within ${REGISTRY_TIMEOUT_MS / 1000} s` : message;
+    const kind = timedOut ? 'unreachable' : classifyRegistryFailure(message, statusCode);
+    if (kind === 'other') return { warning: warning + credentialsNote };
+    const sentence = registryFailureMessage(kind, detail, { registry, image, operation: 'resolve', engine: engineUrl });
+    const resolution: RegistryResolution = { warning: `${warning}${sentence}\n${credentialsNote}` };
+    if (kind === 'unauthorized' || kind === 'noCredentials') resolution.loginProblem = sentence;
+    return resolution;
+}
+
+/** Reads the credentials of every image once; each one that cannot be read is a problem. */
+async function credentialProblems(source: RegistryAuthSource, images: string[]): Promise<string[]> {
+    const problems = new Set<string>();
+    await Promise.all(
+        unique(images.filter((image) => image !== '')).map(async (image) => {
+            try {
+                await source.authHeaderFor(image);
+            } catch (error) {
+                problems.add(error instanceof Error ? error.message : String(error));
+            }
+        }),
+    );
+    return [...problems];
+}
+
+/** The X-Registry-Auth of a service create/update: only with --with-registry-auth (deploy_composefile.go). */
+async function serviceAuthHeader(spec: ServiceSpec, options: DeployOptions): Promise<{ authHeader?: string }> {
+    if (!options.withRegistryAuth || !options.registryAuth) return {};
+    return { authHeader: await options.registryAuth.authHeaderFor(spec.TaskTemplate.ContainerSpec?.Image ?? '') };
 }
 
 /** The CLI's warning when a registry could not be asked (spec §1.5). */
@@ -323,10 +404,12 @@ export async function applyDeploy(engine: StackEngine, plan: DeployPlan, options
                 if (s.action === 'create' || !s.existing) {
                     progress(`Creating service ${s.name}`);
                     // Warnings of a create are not shown, as in the CLI.
-                    return wrap(`failed to create service ${s.name}`, () => engine.createService(spec, {}, call));
+                    return wrap(`failed to create service ${s.name}`, async () => engine.createService(spec, await serviceAuthHeader(spec, options), call));
                 }
                 progress(`Updating service ${s.name} (id: ${s.existing.ID})`);
-                const result = await wrap(`failed to update service ${s.name}`, () => engine.updateService(s.existing!.ID, s.existing!.Version.Index, spec, {}, call));
+                const result = await wrap(`failed to update service ${s.name}`, async () =>
+                    engine.updateService(s.existing!.ID, s.existing!.Version.Index, spec, await serviceAuthHeader(spec, options), call),
+                );
                 warnings.push(...result.warnings);
                 return { id: s.existing.ID };
             }),

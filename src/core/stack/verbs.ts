@@ -21,13 +21,24 @@ function withTaskTemplate(spec: ServiceSpec, change: (template: ServiceSpec['Tas
     return { ...spec, TaskTemplate: change(spec.TaskTemplate) };
 }
 
-/** `service update --image`: a rolling update honouring the service's update_config. */
-export async function updateServiceImage(engine: StackEngine, nameOrId: string, image: string, options: CallOptions = {}): Promise<{ service: Service; warnings: string[] }> {
+/**
+ * `service update --image`: a rolling update honouring the service's update_config. With `authHeader`
+ * (`--with-registry-auth`) the new credentials go with it; without, the engine keeps those of the spec
+ * (docker/cli `cli/command/service/update.go`).
+ */
+export async function updateServiceImage(
+    engine: StackEngine,
+    nameOrId: string,
+    image: string,
+    options: CallOptions & { authHeader?: string } = {},
+): Promise<{ service: Service; warnings: string[] }> {
     if (!image.trim()) throw new Error('an image is required');
-    const service = await findService(engine, nameOrId, options);
+    const { authHeader, ...call } = options;
+    const service = await findService(engine, nameOrId, call);
     // The stack labels (com.docker.stack.image included) stay as they are, as with the CLI.
     const spec = withTaskTemplate(service.Spec, (t) => ({ ...t, ContainerSpec: { ...t.ContainerSpec, Image: image } }));
-    const result = await engine.updateService(service.ID, service.Version.Index, spec, { registryAuthFrom: 'spec' }, options);
+    const params = authHeader ? { authHeader } : { registryAuthFrom: 'spec' as const };
+    const result = await engine.updateService(service.ID, service.Version.Index, spec, params, call);
     return { service, warnings: result.warnings };
 }
 
