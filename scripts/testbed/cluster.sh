@@ -46,7 +46,11 @@ die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
 since() { local ms=$(( $(now_ms) - $1 )); printf '%d.%01d s' $((ms / 1000)) $(((ms % 1000) / 100)); }
 nd() { local n=$1; shift; env -u DOCKER_HOST -u DOCKER_CONTEXT docker -H "unix://$NODES_DIR/n$n/docker.sock" "$@"; }
-pid_alive() { local pid; pid="$(cat "$1" 2>/dev/null)" && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+# pid_alive PIDFILE: the process runs and is ours (its command line names .testbed), not a reused pid
+pid_alive() {
+    local pid; pid="$(cat "$1" 2>/dev/null)" && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+        tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$TB/"
+}
 port_listening() { ss -Hltn "sport = :${1##*:}" 2>/dev/null | awk '{print $4}' | grep -qx "$1"; }
 
 require_root() { [ "$(id -u)" = 0 ] || die "needs root (network namespaces, sshd, apt); run as root on Debian/Ubuntu"; }
@@ -379,8 +383,8 @@ node_start() {
 }
 
 node_stop() {   # SIGTERM by pid file, bounded wait, SIGKILL that pid only if it hangs
-    local pid; pid="$(cat "$NODES_DIR/n$1/docker.pid" 2>/dev/null)" || return 0
-    [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] || return 0
+    pid_alive "$NODES_DIR/n$1/docker.pid" || return 0
+    local pid; pid="$(cat "$NODES_DIR/n$1/docker.pid")"
     kill -TERM "$pid" 2>/dev/null || return 0
     local i
     for i in $(seq 400); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
@@ -586,7 +590,7 @@ node_verb() {
     local i ready=0
     for i in $(seq $WAIT_STEPS); do
         ready="$(nd 1 node ls --format '{{.Status}}' 2>/dev/null | grep -c '^Ready$' || true)"
-        [ "$ready" = 3 ] && break
+        [ "$ready" = 3 ] && [ "$(swarm_state "$n")" = active ] && break
         sleep 0.1
     done
     [ "$ready" = 3 ] || die "node$n started but the manager reports $ready Ready nodes, not 3"
