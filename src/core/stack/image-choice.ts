@@ -13,7 +13,7 @@ export function chosenImage(typed: string, highlighted: string | undefined): str
     return text;
 }
 
-/** Local tags for the pick: the service's repository first (newest-looking last tag order kept), then the others. */
+/** Local tags for the pick, without duplicates and `<none>`: the service's repository first, each group sorted. */
 export function orderImageTags(tags: readonly string[], current: string | undefined): string[] {
     const repository = current?.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
     const same = (t: string) => repository !== undefined && t.replace(/:[^:/]*$/, '') === repository;
