@@ -1,6 +1,7 @@
 import { runCli } from './cli/main';
 import './cli/project-verbs';
 import './cli/registry-verbs';
+import './cli/node-verbs';
 
 // Exit codes: 0 success, 1 failure (one-line reason on stderr), 2 usage error.
 runCli(process.argv.slice(2), {

@@ -9,7 +9,7 @@ import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type ResolveImageMode }
 import { describeOutcome, waitForService, type ConvergenceProgress } from '../core/stack/converge';
 import { removeStack } from '../core/stack/remove';
 import { parseScaleArgument, restartService, rollbackService, scaleService, updateServiceImage } from '../core/stack/verbs';
-import { PS_HEADER, SERVICES_HEADER, STACK_HEADER, renderTable, serviceRows, stackRows, taskRows } from '../core/stack/tables';
+import { PS_HEADER, SERVICES_HEADER, STACK_HEADER, pendingTaskNotes, renderTable, serviceRows, stackRows, taskRows } from '../core/stack/tables';
 import { NAMESPACE_LABEL, stackLabelFilter, stackNameProblem, validateStackName } from '../core/stack/names';
 import type { StackEngine } from '../core/stack/engine';
 import type { RegistryAuthSource } from '../core/registry/credentials';
@@ -104,7 +104,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     }
 }
 
-function engineFor(args: ParsedArgs, io: CliIo): StackEngine {
+export function engineFor(args: ParsedArgs, io: CliIo): StackEngine {
     const timeoutSeconds = args.values.timeout === undefined ? undefined : Number(args.values.timeout);
     if (timeoutSeconds !== undefined && !(timeoutSeconds > 0)) throw new UsageError('--timeout takes a number of seconds');
     const connect = io.connect ?? defaultConnect;
@@ -290,6 +290,8 @@ const ps: Verb = {
         if (!tasks.length) throw new Error(`nothing found in stack: ${stack}`);
         const rows = taskRows(tasks, list, nodes);
         io.stdout.write(args.values.quiet ? rows.map((r) => `${r[0]}\n`).join('') : renderTable(PS_HEADER, rows));
+        // The table keeps the CLI's columns; why each pending task waits follows in full on stderr.
+        if (!args.values.quiet) for (const note of pendingTaskNotes(tasks, list, nodes)) io.stderr.write(`${note}\n`);
         return 0;
     },
 };

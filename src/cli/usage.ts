@@ -18,6 +18,7 @@ Commands:
   scaffold   Write a new load-balanced project (Node.js app + HAProxy)
   build      Build an image from a folder through the Engine API
   probe      Send requests to a URL and show which hostnames answer
+  node       List the swarm's nodes; drain, pause, activate, promote, demote, label them
 
 Run 'swarm-stacks COMMAND --help' for more information on a command.
 
@@ -34,6 +35,21 @@ Common options:
 
 /** Help of each verb. */
 export const verbHelp: Record<string, string> = {
+    node: `Usage: swarm-stacks node ls [-q]
+       swarm-stacks node drain|pause|activate [--dry-run] NODE
+       swarm-stacks node promote|demote NODE
+       swarm-stacks node label-add NODE KEY=VALUE [KEY=VALUE...]
+       swarm-stacks node label-rm NODE KEY [KEY...]
+
+Manage the nodes of the swarm (NODE: ID or hostname), as \`docker node\` does. drain, pause and
+activate first print what they do to the services (on stderr): the tasks that move, the services
+that drop below their desired replicas (placement constraints, max_replicas_per_node, global mode),
+the single-replica services that go down. demote refuses the last manager.
+
+Options:
+      --dry-run   drain/pause/activate: print the impact and change nothing
+  -q, --quiet     ls: only IDs
+${common}`,
     deploy: `Usage: swarm-stacks deploy -c FILE [-c FILE...] [OPTIONS] STACK
 
 Deploy a new stack or update an existing one, exactly as \`docker stack deploy\` does: same names,

@@ -4,6 +4,7 @@ import { availabilityImpact, describeImpact } from '../../src/core/nodes/impact'
 import { blockingConstraints, nodeSatisfies, parseConstraint } from '../../src/core/nodes/constraints';
 import { explainPendingTask } from '../../src/core/nodes/pending';
 import { parseNodeLabel } from '../../src/core/nodes/verbs';
+import { describeUnpulledImage, unpulledImages } from '../../src/core/nodes/image-placement';
 import type { Node, Service, ServiceSpec, Task } from '../../src/core/specs';
 
 const meta = { Version: { Index: 3 }, CreatedAt: '2026-01-01T00:00:00Z', UpdatedAt: '2026-01-01T00:00:00Z' };
@@ -218,5 +219,37 @@ describe('node labels', () => {
         assert.throws(() => parseNodeLabel('=west'), /no valid key/);
         assert.throws(() => parseNodeLabel('my zone=west'), /no valid key/);
         assert.throws(() => parseNodeLabel('zone=a\nb'), /line breaks/);
+    });
+});
+
+describe('images in no registry on several nodes', () => {
+    const input = (askedHas: boolean, constraints: string[] = []) => ({
+        services: [
+            { name: 'st_web', image: 'app:v1', constraints },
+            { name: 'st_db', image: 'postgres:16@sha256:abc', constraints: [] },
+        ],
+        nodes: NODES,
+        askedNodeId: 'node1',
+        askedEndpoint: 'unix:///run/n1/docker.sock',
+        askedHas: new Map([['app:v1', askedHas]]),
+        lookedUp: true,
+    });
+
+    it('names the nodes each service cannot start on, and says that only the engine at hand was asked', () => {
+        const [u] = unpulledImages(input(true));
+        assert.deepEqual(u.services, [{ name: 'st_web', canStartOn: ['node1'], cannotStartOn: ['node2', 'node3'] }]);
+        assert.equal(
+            describeUnpulledImage(u),
+            'image app:v1 is in no registry the nodes can pull from: service st_web cannot start on node2, node3 (it can on node1). ' +
+                'Only node1 (the engine at unix:///run/n1/docker.sock) is known to hold it; the other nodes cannot be asked and pull it only from a registry. ' +
+                'Push it to a registry the nodes can reach.',
+        );
+    });
+
+    it('follows the constraints, and says when even the engine at hand lacks the image', () => {
+        assert.deepEqual(unpulledImages(input(true, ['node.role==manager'])), [], 'a service pinned to the node that has the image is fine');
+        const [u] = unpulledImages(input(false, ['node.role==worker']));
+        assert.deepEqual(u.services, [{ name: 'st_web', canStartOn: [], cannotStartOn: ['node2', 'node3'] }]);
+        assert.match(describeUnpulledImage(u), /Node1 \(the engine at unix:\/\/\/run\/n1\/docker\.sock\) does not hold it either/);
     });
 });

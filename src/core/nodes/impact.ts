@@ -204,7 +204,7 @@ export function describeImpact(impact: AvailabilityImpact): { summary: string; d
     } else if (impact.to === 'pause') {
         details.push(
             impact.tasksOnNode
-                ? `The ${plural(impact.tasksOnNode, 'task')} on ${name} keep running; no new task is placed on it.`
+                ? `The ${plural(impact.tasksOnNode, 'task')} on ${name} ${impact.tasksOnNode === 1 ? 'keeps' : 'keep'} running; no new task is placed on it.`
                 : `Nothing runs on ${name}; no new task is placed on it.`,
         );
         for (const s of impact.pinned) {
@@ -219,4 +219,19 @@ export function describeImpact(impact: AvailabilityImpact): { summary: string; d
         ? `${verb} ${name}? ${plural(impact.belowDesired.length, 'service')} will run below the desired replicas.`
         : `${verb} ${name}?`;
     return { summary, details };
+}
+
+/**
+ * Services whose tasks on the node stop when its labels become `labels`: swarmkit's constraint
+ * enforcer (`manager/orchestrator/constraintenforcer`) shuts down running tasks whose node no
+ * longer satisfies their constraints.
+ */
+export function labelChangeImpact(snapshot: SwarmSnapshot, nodeId: string, labels: Record<string, string>): { service: string; tasks: number; constraints: string[] }[] {
+    const node = snapshot.nodes.find((n) => n.id === nodeId || n.hostname === nodeId);
+    if (!node) throw new Error(`node ${nodeId} is not in the swarm`);
+    const changed = { ...node, labels };
+    return allServices(snapshot)
+        .map((service) => ({ service, tasks: liveTasks(service).filter((t) => t.nodeId === node.id).length }))
+        .filter(({ service, tasks }) => tasks > 0 && nodeSatisfies(service.constraints, node) && !nodeSatisfies(service.constraints, changed))
+        .map(({ service, tasks }) => ({ service: service.name, tasks, constraints: service.constraints.filter((c) => !nodeSatisfies([c], changed)) }));
 }

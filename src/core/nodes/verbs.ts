@@ -71,6 +71,12 @@ export async function promoteNode(engine: NodeEngine, ref: string, options: { si
     return result;
 }
 
+/** Why a manager may not be demoted (it is the last one), or undefined; the one place of this rule. */
+export function demoteRefusal(managerIds: readonly string[], nodeId: string, name: string): string | undefined {
+    if (!managerIds.includes(nodeId) || managerIds.some((id) => id !== nodeId)) return undefined;
+    return `${name} is the last manager of the swarm and cannot be demoted: promote another node first, or the swarm would have no manager left.`;
+}
+
 /**
  * Demotes a manager. The engine refuses to demote the last manager ("attempting to demote the last
  * manager of the swarm", swarmkit `manager/controlapi/node.go`); this says so before asking.
@@ -82,9 +88,8 @@ export async function demoteNode(engine: NodeEngine, ref: string, options: { sig
         ref,
         (spec, node) => {
             if (spec.Role !== 'manager') return `Node ${nodeName(node)} is already a worker.`;
-            if (managers.filter((m) => m.ID !== node.ID).length === 0) {
-                throw new Error(`${nodeName(node)} is the last manager of the swarm and cannot be demoted: promote another node first, or the swarm would have no manager left.`);
-            }
+            const refusal = demoteRefusal(managers.map((m) => m.ID), node.ID, nodeName(node));
+            if (refusal) throw new Error(refusal);
             return { ...spec, Role: 'worker' };
         },
         options,

@@ -10,6 +10,7 @@ import { normalizeImageReference } from '../image-reference';
 import { registryOfImage, type RegistryAuthSource } from '../registry/credentials';
 import { classifyRegistryFailure, engineMessageOf, registryFailureMessage } from '../registry/errors';
 import type { Config, DistributionInspect, Network, Platform, Secret, ServiceSpec } from '../specs';
+import { describeUnpulledImage, unpulledImages } from '../nodes/image-placement';
 import { errorKind, mapLimit, type CallOptions, type StackEngine } from './engine';
 import { NAMESPACE_LABEL, stackLabelFilter } from './names';
 import { imagesToResolve, planDeploy, type DeployPlan, type PlannedObject, type DesiredStack, type ExistingState, type ImageResolution, type ResolveImageMode } from './plan';
@@ -91,13 +92,34 @@ export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stac
     // A locally built image exists on this node only: other nodes cannot pull it without a registry.
     const nodes = info.swarm.nodes ?? 1;
     if (nodes > 1) {
-        for (const image of new Set(plan.services.map((s) => s.spec.TaskTemplate.ContainerSpec?.Image ?? ''))) {
-            if (image && !image.includes('@')) {
-                plan.warnings.push(`image ${image} has no registry digest: on this swarm of ${nodes} nodes, only nodes that already have it locally can run its tasks; push it to a registry the nodes can reach\n`);
-            }
-        }
+        await addUnpulledImages(engine, plan, resolutions, info.swarm.nodeId ?? '', call);
     }
     return plan;
+}
+
+/**
+ * On several nodes, says which services cannot start on which nodes because their image is in no
+ * registry (the lookup failed), asking only the engine at hand whether it holds each image.
+ */
+async function addUnpulledImages(engine: StackEngine, plan: DeployPlan, resolutions: Map<string, ImageResolution>, askedNodeId: string, call: CallOptions): Promise<void> {
+    const starting = plan.services.filter((s) => s.action !== 'unchanged');
+    const unresolved = (image: string) => !image.includes('@') && (plan.resolveImage === 'never' || [...resolutions.entries()].some(([asked, r]) => r.warning && safeNormalize(asked) === image));
+    const candidates = starting.filter((s) => unresolved(s.spec.TaskTemplate.ContainerSpec?.Image ?? ''));
+    if (!candidates.length) return;
+    const images = unique(candidates.map((s) => s.spec.TaskTemplate.ContainerSpec?.Image ?? ''));
+    const [nodes, held] = await Promise.all([
+        engine.listNodes(undefined, call),
+        Promise.all(images.map(async (image) => [image, await engine.inspectImage(image, call).then(() => true, () => false)] as const)),
+    ]);
+    plan.unpulledImages = unpulledImages({
+        services: candidates.map((s) => ({ name: s.name, image: s.spec.TaskTemplate.ContainerSpec?.Image ?? '', constraints: s.spec.TaskTemplate.Placement?.Constraints ?? [] })),
+        nodes,
+        askedNodeId,
+        askedEndpoint: engine.endpoint.url,
+        askedHas: new Map(held),
+        lookedUp: plan.resolveImage !== 'never',
+    });
+    for (const u of plan.unpulledImages) plan.warnings.push(`${describeUnpulledImage(u)}\n`);
 }
 
 /** Reads the stack's objects with one list call per kind (plus one per external network). */

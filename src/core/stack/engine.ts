@@ -2,7 +2,7 @@
  * What the stack engine needs from a Docker client. The Docker door's client satisfies it; the core
  * stays free of dockerode and can be driven by any implementation.
  */
-import type { Config, ConfigSpec, DistributionInspect, Network, NetworkCreateRequest, Node, Secret, SecretSpec, Service, ServiceSpec, Task } from '../specs';
+import type { Config, ConfigSpec, DistributionInspect, Network, NetworkCreateRequest, Node, NodeSpec, Secret, SecretSpec, Service, ServiceSpec, Task } from '../specs';
 
 export type Filters = Record<string, string[]>;
 
@@ -20,7 +20,7 @@ export interface StackEngineEvent {
 
 export interface StackEngine {
     readonly endpoint: { url: string };
-    info(options?: CallOptions): Promise<{ apiVersion?: string; swarm: { controlAvailable: boolean; localNodeState: string; nodes?: number } }>;
+    info(options?: CallOptions): Promise<{ apiVersion?: string; swarm: { controlAvailable: boolean; localNodeState: string; nodes?: number; nodeId?: string } }>;
 
     listServices(filters?: Filters, params?: { status?: boolean }, options?: CallOptions): Promise<Service[]>;
     inspectService(id: string, options?: CallOptions): Promise<Service>;
@@ -36,6 +36,11 @@ export interface StackEngine {
 
     listTasks(filters?: Filters, options?: CallOptions): Promise<Task[]>;
     listNodes(filters?: Filters, options?: CallOptions): Promise<Node[]>;
+    inspectNode(id: string, options?: CallOptions): Promise<Node>;
+    /** `POST /nodes/{id}/update?version=N` with the whole NodeSpec. */
+    updateNode(id: string, version: number, spec: NodeSpec, options?: CallOptions): Promise<void>;
+    /** Whether this engine holds an image (multi-node deploys ask about images in no registry). */
+    inspectImage(name: string, options?: CallOptions): Promise<unknown>;
 
     listNetworks(filters?: Filters, options?: CallOptions): Promise<Network[]>;
     inspectNetwork(id: string, options?: CallOptions, params?: { scope?: 'swarm' | 'local' }): Promise<Network>;

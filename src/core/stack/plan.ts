@@ -6,6 +6,7 @@
 import type { Config, ConfigSpec, Network, NetworkCreateRequest, Platform, Secret, SecretSpec, Service, ServiceSpec } from '../specs';
 import { IMAGE_LABEL, NAMESPACE_LABEL, descopedName } from './names';
 import { diffSpecs, formatSpecChanges, type SpecChange } from './spec-diff';
+import type { UnpulledImage } from '../nodes/image-placement';
 
 export type ResolveImageMode = 'always' | 'changed' | 'never';
 
@@ -83,6 +84,8 @@ export interface DeployPlan {
     /** Problems that stop the deploy before anything is sent. */
     problems: string[];
     warnings: string[];
+    /** On several nodes: images in no registry, and the nodes their services cannot start on. */
+    unpulledImages?: UnpulledImage[];
 }
 
 /**

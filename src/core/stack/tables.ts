@@ -4,6 +4,8 @@
  */
 import type { Node, PortConfig, Service, Task } from '../specs';
 import { NAMESPACE_LABEL, naturalCompare } from './names';
+import { explainPendingTask } from '../nodes/pending';
+import { summarizeNode } from '../swarm-snapshot';
 
 export function renderTable(header: string[], rows: string[][]): string {
     const all = [header, ...rows];
@@ -77,10 +79,7 @@ function ingressPorts(ports: readonly PortConfig[]): string {
 export function taskRows(tasks: readonly Task[], services: readonly Service[], nodes: readonly Node[], now = Date.now()): string[][] {
     const serviceNames = new Map(services.map((s) => [s.ID, s.Spec.Name ?? s.ID]));
     const nodeNames = new Map(nodes.map((n) => [n.ID, n.Spec.Name || n.Description?.Hostname || n.ID]));
-    const named = tasks.map((t) => {
-        const service = serviceNames.get(t.ServiceID) ?? t.ServiceID;
-        return { task: t, name: t.Slot ? `${service}.${t.Slot}` : `${service}.${t.NodeID ?? ''}` };
-    });
+    const named = tasks.map((t) => ({ task: t, name: taskName(t, serviceNames) }));
     named.sort((a, b) => naturalCompare(a.name, b.name) || (b.task.CreatedAt ?? '').localeCompare(a.task.CreatedAt ?? ''));
     let previous = '';
     return named.map(({ task, name }) => {
@@ -99,6 +98,29 @@ export function taskRows(tasks: readonly Task[], services: readonly Service[], n
             ports,
         ];
     });
+}
+
+/** `<service>.<slot>`, or `<service>.<node id>` for global tasks, as `docker stack ps` names tasks. */
+function taskName(task: Task, serviceNames: Map<string, string>): string {
+    const service = serviceNames.get(task.ServiceID) ?? task.ServiceID;
+    return task.Slot ? `${service}.${task.Slot}` : `${service}.${task.NodeID ?? ''}`;
+}
+
+/**
+ * One line per pending task the scheduler could not place, saying why in full (the ERROR column
+ * keeps the CLI's 30 characters): `prod_db.1: no suitable node (…): no available node satisfies
+ * the constraint node.labels.zone==west`.
+ */
+export function pendingTaskNotes(tasks: readonly Task[], services: readonly Service[], nodes: readonly Node[]): string[] {
+    const byId = new Map(services.map((s) => [s.ID, s]));
+    const serviceNames = new Map(services.map((s) => [s.ID, s.Spec.Name ?? s.ID]));
+    const summaries = nodes.map(summarizeNode);
+    return tasks
+        .filter((t) => t.DesiredState === 'running')
+        .map((t) => ({ name: taskName(t, serviceNames), reason: explainPendingTask(t, byId.get(t.ServiceID), summaries) }))
+        .filter((n): n is { name: string; reason: string } => n.reason !== undefined)
+        .sort((a, b) => naturalCompare(a.name, b.name))
+        .map((n) => `${n.name}: ${n.reason}`);
 }
 
 function capitalize(s: string): string {

@@ -12,6 +12,7 @@ import { inspect, registerInspectDocuments } from './stack/inspect';
 import { configureDockerHost, initSwarm, leaveSwarm } from './stack/swarmMembership';
 import { registerProjectCommands } from './project/register';
 import { pickComposeStack, writeReplicasToFile } from './stack/composeFile';
+import { registerNodeCommands } from './node/nodeCommands';
 
 export type CommandHandler = (...args: unknown[]) => unknown;
 
@@ -52,4 +53,5 @@ export function registerCommands(services: ExtensionServices): void {
     registerCommand(services, 'swarmStacks.pickComposeStack', (uri) => pickComposeStack(services, uri));
     registerCommand(services, 'swarmStacks.writeReplicasToFile', (arg) => writeReplicasToFile(services, arg));
     registerProjectCommands(services);
+    registerNodeCommands(services);
 }

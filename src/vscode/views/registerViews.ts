@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { replicaDrift } from '../../core/stack/compose-live';
 import type { ServiceSummary } from '../../core/swarm-snapshot';
 import type { ComposeAssociations } from '../composeAssociations';
+import type { SwarmSnapshot, TaskSummary } from '../../core/swarm-snapshot';
+import { naturalCompare } from '../../core/stack/names';
 import type { SwarmModel } from '../swarmModel';
 import { NodeItem, ServiceItem, StackItem, TaskItem, UnstackedGroupItem } from './stackItems';
 
@@ -69,7 +71,10 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<StacksTreeIte
     }
 }
 
-export class NodesTreeProvider implements vscode.TreeDataProvider<NodeItem> {
+export type NodesTreeItem = NodeItem | TaskItem;
+
+/** Nodes → the tasks placed on each, from the model's snapshot only. */
+export class NodesTreeProvider implements vscode.TreeDataProvider<NodesTreeItem> {
     private readonly changeEmitter = new vscode.EventEmitter<void>();
     readonly onDidChangeTreeData = this.changeEmitter.event;
 
@@ -79,13 +84,19 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<NodeItem> {
         this.changeEmitter.fire();
     }
 
-    getTreeItem(element: NodeItem): vscode.TreeItem {
+    getTreeItem(element: NodesTreeItem): vscode.TreeItem {
         return element;
     }
 
-    getChildren(element?: NodeItem): NodeItem[] {
+    getChildren(element?: NodesTreeItem): NodesTreeItem[] {
+        const snapshot = this.model.snapshot;
+        if (!snapshot) return [];
+        if (element instanceof NodeItem) {
+            const now = Date.now();
+            return element.tasks.map((t) => new TaskItem(t, now, true));
+        }
         if (element) return [];
-        return this.model.snapshot?.nodes.map((n) => new NodeItem(n)) ?? [];
+        return snapshot.nodes.map((n) => new NodeItem(n, tasksOnNode(snapshot, n.id)));
     }
 
     dispose(): void {
@@ -93,11 +104,19 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<NodeItem> {
     }
 }
 
+/** The tasks the snapshot places on a node (the ones meant to run and recent failures), by name. */
+function tasksOnNode(snapshot: SwarmSnapshot, nodeId: string): TaskSummary[] {
+    return [...snapshot.stacks.flatMap((s) => s.services), ...snapshot.unstacked]
+        .flatMap((s) => s.tasks)
+        .filter((t) => t.nodeId === nodeId)
+        .sort((a, b) => naturalCompare(a.name, b.name));
+}
+
 export interface SwarmViews {
     stacks: StacksTreeProvider;
     nodes: NodesTreeProvider;
     stacksView: vscode.TreeView<StacksTreeItem>;
-    nodesView: vscode.TreeView<NodeItem>;
+    nodesView: vscode.TreeView<NodesTreeItem>;
 }
 
 /** Creates both views; the model runs only while one of them is visible. */

@@ -74,29 +74,41 @@ const TASK_STATE_ICONS: Record<string, { icon: string; color?: string }> = {
 };
 
 export class TaskItem extends vscode.TreeItem {
-    constructor(readonly task: TaskSummary, now = Date.now()) {
-        super(task.slot !== undefined ? `${task.slot}` : task.name, vscode.TreeItemCollapsibleState.None);
-        this.id = `task:${task.id}`;
+    /** Under a service the slot names the task; under a node (`onNode`) its full name does, and the node is implied. */
+    constructor(readonly task: TaskSummary, now = Date.now(), onNode = false) {
+        super(task.slot !== undefined && !onNode ? `${task.slot}` : task.name, vscode.TreeItemCollapsibleState.None);
+        this.id = `${onNode ? 'node-task' : 'task'}:${task.id}`;
         const age = formatAge(task.since, now);
-        const parts = [task.state, task.nodeName ?? '', age ? vscode.l10n.t('{0} ago', age) : ''];
-        if (task.error) parts.push(task.error);
+        const parts = [task.state, onNode ? '' : task.nodeName ?? '', age ? vscode.l10n.t('{0} ago', age) : ''];
+        // A pending task says why it waits (the constraint it needs), other tasks their error.
+        if (task.pendingReason ?? task.error) parts.push(task.pendingReason ?? task.error ?? '');
         this.description = parts.filter((p) => p !== '').join(' · ');
         const marker = TASK_STATE_ICONS[task.state] ?? { icon: 'loading~spin' };
         this.iconPath = new vscode.ThemeIcon(marker.icon, marker.color ? new vscode.ThemeColor(marker.color) : undefined);
         this.contextValue = `task.${task.state}`;
-        this.tooltip = [task.name, `${task.state} (desired ${task.desiredState})`, task.message, task.error, task.image, task.since].filter(Boolean).join('\n');
+        this.tooltip = [task.name, `${task.state} (desired ${task.desiredState})`, task.message, task.pendingReason ?? task.error, task.image, task.since].filter(Boolean).join('\n');
     }
 }
 
 export class NodeItem extends vscode.TreeItem {
-    constructor(readonly node: NodeSummary) {
-        super(node.hostname, vscode.TreeItemCollapsibleState.None);
+    /** `tasks`: the tasks placed on the node, shown as its children. */
+    constructor(readonly node: NodeSummary, readonly tasks: readonly TaskSummary[] = []) {
+        super(node.hostname, tasks.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         this.id = `node:${node.id}`;
         const role = node.leader ? vscode.l10n.t('manager (leader)') : node.role;
         this.description = [role, node.availability, node.state, node.engineVersion ? `Engine ${node.engineVersion}` : ''].filter(Boolean).join(' · ');
         const healthy = node.state === 'ready' && node.availability === 'active';
         this.iconPath = new vscode.ThemeIcon(node.role === 'manager' ? 'server-environment' : 'server', healthy ? undefined : new vscode.ThemeColor('list.warningForeground'));
-        this.contextValue = `node.${node.role}.${node.availability}`;
-        this.tooltip = [node.id, node.address, node.managerReachability ? `reachability: ${node.managerReachability}` : ''].filter(Boolean).join('\n');
+        this.description = [this.description, tasks.length ? vscode.l10n.t('{0} task(s)', tasks.length) : ''].filter(Boolean).join(' · ');
+        const labels = Object.entries(node.labels).map(([k, v]) => `${k}=${v}`);
+        // `node.<role>.<availability>[.labelled]`: the menus offer what applies (Demote on managers, Activate when not active…).
+        this.contextValue = `node.${node.role}.${node.availability}${labels.length ? '.labelled' : ''}`;
+        this.tooltip = [
+            node.id,
+            node.address,
+            node.managerReachability ? `reachability: ${node.managerReachability}` : '',
+            node.stateMessage ?? '',
+            labels.length ? vscode.l10n.t('labels: {0}', labels.join(', ')) : '',
+        ].filter(Boolean).join('\n');
     }
 }

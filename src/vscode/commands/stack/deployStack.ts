@@ -4,6 +4,7 @@ import { applyDeploy, prepareDeploy, touchedServices } from '../../../core/stack
 import { stackFromCompose } from '../../../core/stack/from-compose';
 import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type DeployPlan, type ResolveImageMode } from '../../../core/stack/plan';
 import { validateStackName } from '../../../core/stack/names';
+import { describeUnpulledImage, type UnpulledImage } from '../../../core/nodes/image-placement';
 import type { ExtensionServices } from '../../services';
 import { isComposeFileName } from '../../stackNames';
 import { followService, waitTimeoutMs, withCancellableProgress } from './progress';
@@ -13,6 +14,8 @@ export interface DeployStackOptions {
     stackName?: string;
     /** Deploy without showing the plan even when it updates or prunes. */
     skipConfirmation?: boolean;
+    /** The images in no registry were offered for push already (this is the deploy after it). */
+    pushOffered?: boolean;
 }
 
 /** Deploy Stack: from the active compose file, its explorer context menu, or the CodeLens. */
@@ -55,6 +58,12 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
     if (planIsEmpty(plan)) {
         void vscode.window.showInformationMessage(vscode.l10n.t('Stack {0} is up to date: nothing to change.', stackName));
         return;
+    }
+    if (plan.unpulledImages?.length && !options.skipConfirmation) {
+        if (await offerPush(plan.unpulledImages, !options.pushOffered)) {
+            // Pushed: plan again, so that the images are pinned by digest and every node can pull them.
+            return deployStack(services, uri, { ...options, stackName, pushOffered: true });
+        }
     }
     if (!options.skipConfirmation && needsConfirmation(plan)) {
         await confirmPlan(plan);
@@ -112,6 +121,25 @@ async function stackNameFor(services: ExtensionServices, uri: vscode.Uri, given:
     const valid = validateStackName(name);
     if (services.stackNames.get(uri) !== valid) await services.stackNames.remember(uri, valid);
     return valid;
+}
+
+/**
+ * Images no node but (maybe) this engine's can run: says which services cannot start where, and
+ * offers Push (the Push Image command, one image at a time) next to deploying anyway. True when pushed.
+ */
+async function offerPush(images: UnpulledImage[], canPush: boolean): Promise<boolean> {
+    const names = images.map((u) => u.image);
+    const summary = names.length === 1
+        ? vscode.l10n.t('Image {0} is in no registry the nodes can pull from: some services cannot start on every node.', names[0])
+        : vscode.l10n.t('{0} images are in no registry the nodes can pull from: some services cannot start on every node.', names.length);
+    const push = names.length === 1 ? vscode.l10n.t('Push {0}', names[0]) : vscode.l10n.t('Push {0} Images', names.length);
+    const anyway = vscode.l10n.t('Deploy Anyway');
+    const buttons = canPush ? [push, anyway] : [anyway];
+    const choice = await vscode.window.showWarningMessage(summary, { modal: true, detail: images.map(describeUnpulledImage).join('\n\n') }, ...buttons);
+    if (choice === anyway) return false;
+    if (choice !== push) throw new CancelledError();
+    for (const image of names) await vscode.commands.executeCommand('swarmStacks.pushImage', image);
+    return true;
 }
 
 function needsConfirmation(plan: DeployPlan): boolean {

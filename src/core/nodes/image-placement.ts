@@ -1,0 +1,85 @@
+/**
+ * Where services whose image is in no registry can start. A node pulls an image it lacks from the
+ * registry named in the reference (moby `daemon/cluster/executor/container/adapter.go` pullImage);
+ * an image with no registry digest was built or loaded on some engine and the other nodes cannot
+ * pull it. Only the engine being talked to can be asked whether it holds the image: the other
+ * nodes are not reachable through the Engine API, so what is known is said as such.
+ */
+import type { Node } from '../specs';
+import { nodeSatisfies } from './constraints';
+import { summarizeNode } from '../swarm-snapshot';
+
+export interface UnpulledImage {
+    image: string;
+    /** False when no registry was asked (`--resolve-image never`): then it is only not known to be in one. */
+    lookedUp: boolean;
+    /** Hostname of the node whose engine was asked (the one the client talks to). */
+    askedNode: string;
+    /** The endpoint of that engine. */
+    askedEndpoint: string;
+    /** Whether that engine holds the image. */
+    askedHasIt: boolean;
+    services: {
+        name: string;
+        /** Nodes that may run its tasks (ready, active, constraints) and are known to hold the image. */
+        canStartOn: string[];
+        /** Nodes that may run its tasks but cannot pull the image (unless they happen to hold it). */
+        cannotStartOn: string[];
+    }[];
+}
+
+export interface ImagePlacementInput {
+    /** Services that will get new tasks, with the image they will run and their placement constraints. */
+    services: { name: string; image: string; constraints: string[] }[];
+    nodes: readonly Node[];
+    /** The swarm node ID of the engine being talked to (`/info` Swarm.NodeID). */
+    askedNodeId: string;
+    askedEndpoint: string;
+    /** Whether the engine being talked to holds each image. */
+    askedHas: ReadonlyMap<string, boolean>;
+    /** Whether a registry was asked about the images (and did not know them). */
+    lookedUp: boolean;
+}
+
+/** One entry per image that has no registry digest and that some node that may run it cannot pull. */
+export function unpulledImages(input: ImagePlacementInput): UnpulledImage[] {
+    const nodes = input.nodes.map(summarizeNode).filter((n) => n.state === 'ready' && n.availability === 'active');
+    const asked = input.nodes.find((n) => n.ID === input.askedNodeId);
+    const askedName = asked ? summarizeNode(asked).hostname : input.askedEndpoint;
+    const byImage = new Map<string, UnpulledImage>();
+    for (const service of input.services) {
+        if (!service.image || service.image.includes('@')) continue;
+        const hasIt = input.askedHas.get(service.image) === true;
+        const eligible = nodes.filter((n) => nodeSatisfies(service.constraints, n));
+        const canStartOn = eligible.filter((n) => hasIt && n.id === input.askedNodeId).map((n) => n.hostname);
+        const cannotStartOn = eligible.filter((n) => !(hasIt && n.id === input.askedNodeId)).map((n) => n.hostname);
+        if (!cannotStartOn.length) continue;
+        const entry = byImage.get(service.image) ?? {
+            image: service.image,
+            lookedUp: input.lookedUp,
+            askedNode: askedName,
+            askedEndpoint: input.askedEndpoint,
+            askedHasIt: hasIt,
+            services: [],
+        };
+        entry.services.push({ name: service.name, canStartOn, cannotStartOn });
+        byImage.set(service.image, entry);
+    }
+    return [...byImage.values()];
+}
+
+/** What is known, in one paragraph per image: the plan's warning and the editor's question. */
+export function describeUnpulledImage(u: UnpulledImage): string {
+    const perService = u.services
+        .map((s) => `service ${s.name} cannot start on ${s.cannotStartOn.join(', ')}${s.canStartOn.length ? ` (it can on ${s.canStartOn.join(', ')})` : ''}`)
+        .join('; ');
+    const known = u.askedHasIt
+        ? `only ${u.askedNode} (the engine at ${u.askedEndpoint}) is known to hold it; the other nodes cannot be asked and pull it only from a registry`
+        : `${u.askedNode} (the engine at ${u.askedEndpoint}) does not hold it either, and the other nodes cannot be asked`;
+    const where = u.lookedUp ? 'is in no registry the nodes can pull from' : 'has no registry digest (no registry was asked)';
+    return `image ${u.image} ${where}: ${perService}. ${capitalize(known)}. Push it to a registry the nodes can reach.`;
+}
+
+function capitalize(s: string): string {
+    return s ? s[0].toUpperCase() + s.slice(1) : s;
+}
