@@ -102,6 +102,8 @@ interface RequestSpec {
     headers?: Record<string, string>;
     /** Value of the X-Registry-Auth header, sent only when non-empty. */
     registryAuth?: string;
+    /** May hold the connection for long (a registry lookup): see EngineRequest.long. */
+    long?: boolean;
 }
 
 interface Response {
@@ -408,7 +410,7 @@ export class DockerClient {
     ): Promise<DistributionInspect> {
         const res = await this.request(
             'distributionInspect',
-            { method: 'GET', path: `/distribution/${imagePath(image)}/json`, registryAuth: params.authHeader },
+            { method: 'GET', path: `/distribution/${imagePath(image)}/json`, registryAuth: params.authHeader, long: true },
             { signal: options.signal, timeoutMs: params.timeoutMs ?? options.timeoutMs ?? Math.min(this.timeoutMs, DEFAULT_DISTRIBUTION_TIMEOUT_MS) },
         );
         return json<DistributionInspect>(res);
@@ -645,7 +647,8 @@ export class DockerClient {
             }
             controller.signal.addEventListener('abort', () => fail(new CancelledError()), { once: true });
 
-            this.send(operation, spec, controller.signal, (error, response) => {
+            // A stream (the answer is read beyond this call) holds its connection for as long as it is read.
+            this.send(operation, timeoutWholeBody ? spec : { ...spec, long: true }, controller.signal, (error, response) => {
                 if (error || !response) {
                     fail(error);
                     return;
@@ -692,6 +695,7 @@ export class DockerClient {
                 path: spec.path + queryString(spec.query),
                 headers: requestHeaders(spec),
                 signal,
+                long: spec.long === true,
             });
         } catch (error) {
             finish(error);

@@ -249,7 +249,7 @@ export interface SshAgentOptions {
     /** The program to run; `ssh` from the PATH by default, as the Docker CLI does. */
     command?: string;
     env?: NodeJS.ProcessEnv;
-    /** How many ssh processes may be open at once (each carries one request or one stream at a time). */
+    /** How many ssh processes may be open at once (each carries one request or one stream at a time); 1 by default. */
     maxSockets?: number;
 }
 
@@ -266,7 +266,7 @@ export class SshAgent extends http.Agent {
     processesStarted = 0;
 
     constructor(options: SshAgentOptions) {
-        super({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: options.maxSockets ?? 8, maxFreeSockets: 2 });
+        super({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: options.maxSockets ?? 1, maxFreeSockets: 1 });
         this.command = options.command ?? 'ssh';
         this.args = sshArguments(options.target, options.flags);
         this.env = options.env ?? process.env;

@@ -18,6 +18,11 @@ export interface EngineRequest {
     path: string;
     headers: Record<string, string>;
     signal: AbortSignal;
+    /**
+     * The exchange may hold its connection for long (an event or log stream, a build, a push, a registry
+     * lookup): it gets a connection of its own rather than waiting for, or holding up, the shared one.
+     */
+    long?: boolean;
 }
 
 export interface EngineTransport {
@@ -48,20 +53,25 @@ export function createTransport(endpoint: DockerEndpoint, options: TransportOpti
                 host: 'localhost',
             });
         case 'ssh': {
-            const agent = new SshAgent({
-                target: {
-                    host: endpoint.host ?? '',
-                    ...(endpoint.port !== undefined ? { port: endpoint.port } : {}),
-                    ...(endpoint.username !== undefined ? { username: endpoint.username } : {}),
-                    ...(endpoint.socketPath !== undefined ? { socketPath: endpoint.socketPath } : {}),
-                },
-                env: options.env ?? process.env,
-            });
+            // A new ssh connection costs a login (about 0.4 s here), so short requests share one kept-alive
+            // process and queue on it, as the Docker CLI's requests do; long exchanges get their own.
+            const target = {
+                host: endpoint.host ?? '',
+                ...(endpoint.port !== undefined ? { port: endpoint.port } : {}),
+                ...(endpoint.username !== undefined ? { username: endpoint.username } : {}),
+                ...(endpoint.socketPath !== undefined ? { socketPath: endpoint.socketPath } : {}),
+            };
+            const env = options.env ?? process.env;
+            const shared = new SshAgent({ target, env, maxSockets: 1 });
+            const own = new SshAgent({ target, env, maxSockets: Infinity });
             return {
-                request: (req) => http.request({ ...req, host: DUMMY_HOST, port: 80, agent }),
-                close: () => agent.destroy(),
+                request: (req) => http.request({ ...withoutLong(req), host: DUMMY_HOST, port: 80, agent: req.long ? own : shared }),
+                close: () => {
+                    shared.destroy();
+                    own.destroy();
+                },
                 get connectionsOpened() {
-                    return agent.processesStarted;
+                    return shared.processesStarted + own.processesStarted;
                 },
             };
         }
@@ -109,10 +119,15 @@ function agentTransport(
     target: { socketPath?: string; host?: string; port?: number },
 ): EngineTransport {
     return {
-        request: (req) => send({ ...req, ...target, agent: counted.agent }),
+        request: (req) => send({ ...withoutLong(req), ...target, agent: counted.agent }),
         close: () => counted.agent.destroy(),
         get connectionsOpened() {
             return counted.opened;
         },
     };
+}
+
+function withoutLong(req: EngineRequest): Omit<EngineRequest, 'long'> {
+    const { long: _long, ...rest } = req;
+    return rest;
 }
