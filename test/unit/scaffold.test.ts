@@ -14,6 +14,7 @@ import {
     imageRepository,
     planScaffold,
     renderTemplate,
+    SCAFFOLD_VARIANTS,
     ScaffoldDecision,
     ScaffoldInput,
     ScaffoldInputError,
@@ -24,6 +25,8 @@ import {
 } from '../../src/core/scaffold/plan';
 import { existingFileReader, fileWriter, resolveInside, templateReader, templatesDir } from '../../src/core/scaffold/node-fs';
 import { checkServerTemplateSlots, generateHaproxyConfig } from '../../src/core/haproxy/generate';
+import { placeComposeLenses } from '../../src/core/compose/lens-placement';
+import { loadCompose } from '../../src/core/compose/load';
 
 
 function repoRoot(): string {
@@ -241,6 +244,27 @@ describe('scaffold: rendering', () => {
         assert.equal(proxy.volumes, undefined);
         assert.deepEqual(c.networks, { web: { driver: 'overlay' } });
         assert.deepEqual(c.configs, { haproxy_cfg: { file: './haproxy.cfg' } });
+    });
+
+    it('the app builds from the project folder, the proxy does not, and that adds no diagnostic', () => {
+        for (const variant of SCAFFOLD_VARIANTS) {
+            const plan = planScaffold(input({ variant, ...DEFAULT_SCAFFOLD_VALUES[variant] }), readTemplate, nothing);
+            const text = file(plan, 'docker-compose.yaml');
+            const placed = placeComposeLenses(text).services;
+            assert.equal(placed.find((s) => s.key === 'web')?.buildContextHint, '.', variant);
+            assert.equal(placed.find((s) => s.key === 'proxy')?.buildContextHint, undefined, variant);
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scaffold-build-'));
+            try {
+                fs.writeFileSync(path.join(dir, 'haproxy.cfg'), variant === 'haproxy-dns' ? file(plan, 'haproxy.cfg') : '');
+                const loaded = loadCompose([{ path: path.join(dir, 'docker-compose.yaml'), text }], { env: {}, dotEnv: false });
+                assert.deepEqual(loaded.diagnostics.filter((d) => d.code === 'unsupported-option').map((d) => d.message), [], variant);
+                // docker stack deploy's own report stays available in CLI parity.
+                const parity = loadCompose([{ path: path.join(dir, 'docker-compose.yaml'), text }], { env: {}, dotEnv: false, cliParity: true });
+                assert.deepEqual(parity.diagnostics.filter((d) => d.code === 'unsupported-option').map((d) => d.message), ['Ignoring unsupported options: build'], variant);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        }
     });
 
     it('generates a blog-faithful compose file that the haproxy generator understands', () => {

@@ -381,6 +381,9 @@ function loadComposeInner(files: string[] | LoadInputFile[], options: LoadOption
             if (!isObj(sv)) continue;
             for (const k of Object.keys(sv)) {
                 if (UNSUPPORTED.includes(k)) {
+                    // `build` beside `image` is the recipe of that image: Build Image builds it, the stack runs the image.
+                    // docker stack deploy still says it ignores it, so only CLI parity reports it.
+                    if (k === 'build' && extra && typeof sv.image === 'string') continue;
                     const tail = k === 'restart' ? ' (note: docker stack deploy still uses `restart` when deploy.restart_policy is not set)' : '';
                     ctx.add(s.src, ['services', svc, k], 'warning', 'unsupported-option', `Ignoring unsupported options: ${k}${tail}`);
                 } else if (DEPRECATED[k] !== undefined) {
