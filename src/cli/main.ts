@@ -4,6 +4,7 @@ import { version } from '../../package.json';
 import { formatDiagnostic, sortDiagnostics } from '../core/diagnostics';
 import { isCancellation } from '../core/cancellation';
 import { stackFromCompose } from '../core/stack/from-compose';
+import { lintCompose } from '../core/stack/lint';
 import { applyDeploy, prepareDeploy, touchedServices } from '../core/stack/deploy';
 import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type ResolveImageMode } from '../core/stack/plan';
 import { describeOutcome, waitForService, type ConvergenceProgress } from '../core/stack/converge';
@@ -392,9 +393,10 @@ const lint: Verb = {
     async run(args, io) {
         const files = [...((args.values['compose-file'] as string[] | undefined) ?? []), ...args.positionals].flatMap((f) => f.split(',')).filter(Boolean);
         if (!files.length) throw new UsageError('specify a Compose file (with --compose-file)');
-        const loaded = stackFromCompose(files, { stackName: 'lint', env: io.env, dotEnv: !args.values['no-dotenv'] });
-        for (const d of sortDiagnostics(loaded.diagnostics)) io.stdout.write(`${formatDiagnostic(d)}\n`);
-        return loaded.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+        // The editor's Problems panel shows the same list (src/vscode/diagnostics).
+        const { diagnostics } = lintCompose(files, { env: io.env, dotEnv: !args.values['no-dotenv'] });
+        for (const d of diagnostics) io.stdout.write(`${formatDiagnostic(d)}\n`);
+        return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
     },
 };
 

@@ -20,6 +20,14 @@ export interface Diagnostic {
     severity: Severity;
     message: string;
     code: string;
+    /** Other places the problem involves (the editor links them; the text form leaves them out). */
+    related?: RelatedLocation[];
+}
+
+export interface RelatedLocation {
+    file: string;
+    range: Range;
+    message: string;
 }
 
 export const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { placeComposeLenses, type ComposePlacement, type ServicePlacement } from '../core/compose/lens-placement';
+import { placeParsedCompose, type ComposePlacement, type ServicePlacement } from '../core/compose/lens-placement';
+import { parseYamlSource, type ParsedYaml } from '../core/compose/yaml-source';
 import { substitute } from '../core/compose/interpolate';
 import { associateStack, declaredReplicas, type FileService, type StackAssociation } from '../core/stack/compose-live';
 import type { StackSummary } from '../core/swarm-snapshot';
@@ -18,11 +19,11 @@ export interface DeclaredService {
 /**
  * Which stack each compose file is, for the CodeLens, the tree and the commands: the remembered name (a deploy or a
  * choice from this workspace), else learned from the live swarm (`associateStack`). A single match is remembered,
- * so a file opened in a fresh window keeps its stack once learned. Also the one cache of compose placements per
- * document version: the lens and the tree read the same one.
+ * so a file opened in a fresh window keeps its stack once learned. Also the one cache of compose parses per
+ * document version: the lens, the tree and the diagnostics read the same parse and placement.
  */
 export class ComposeAssociations implements vscode.Disposable {
-    private readonly placements = new Map<string, { version: number; placement: ComposePlacement }>();
+    private readonly placements = new Map<string, { version: number; parsed: ParsedYaml; placement: ComposePlacement }>();
     private readonly subscriptions: vscode.Disposable[] = [];
 
     constructor(
@@ -34,12 +35,23 @@ export class ComposeAssociations implements vscode.Disposable {
 
     /** The placement of the document's current version (lenses are asked for on every edit). */
     placementOf(document: vscode.TextDocument): ComposePlacement {
+        return this.parseOf(document).placement;
+    }
+
+    /** The YAML parse of the document's current version (its `source.file` is the path diagnostics name). */
+    parsedOf(document: vscode.TextDocument): ParsedYaml {
+        return this.parseOf(document).parsed;
+    }
+
+    private parseOf(document: vscode.TextDocument): { parsed: ParsedYaml; placement: ComposePlacement } {
         const key = document.uri.toString();
         const cached = this.placements.get(key);
-        if (cached && cached.version === document.version) return cached.placement;
-        const placement = placeComposeLenses(document.getText());
-        this.placements.set(key, { version: document.version, placement });
-        return placement;
+        if (cached && cached.version === document.version) return cached;
+        const file = document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.path;
+        const parsed = parseYamlSource(file, document.getText());
+        const entry = { version: document.version, parsed, placement: placeParsedCompose(parsed) };
+        this.placements.set(key, entry);
+        return entry;
     }
 
     /** The document's stack now; learning a single match remembers it (the change is announced by StackNames). */

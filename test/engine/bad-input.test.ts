@@ -6,48 +6,18 @@
  * and many-keys files written to a temp folder.
  */
 import * as assert from 'assert';
-import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
 import type { DockerClient } from '../../src/docker/client';
 import { Cleanup } from './support/cleanup';
-import { assertFreshBundle, describeRun, ROOT, swarmStacks, type RunResult } from './support/commands';
+import { assertFreshBundle, describeRun, swarmStacks, type RunResult } from './support/commands';
 import { engineClient } from './support/engine';
 import { STACK_LABEL, uniqueName } from './support/names';
+import { BAD_FIXTURES, generateMalformedInputs } from '../support/malformed-inputs';
 
-const BAD = path.join(ROOT, 'test', 'fixtures', 'bad');
 const PER_RUN_MS = 20_000;
-
-/** Generated inputs (not committed: large, or binary). */
-function generate(dir: string): string[] {
-    const files: Record<string, string | Buffer> = {
-        // Over the 4 MiB limit, made of an otherwise valid file plus comments.
-        'gen-huge.yml': `services:\n  web:\n    image: nginx\n${'# padding padding padding padding padding padding padding padding\n'.repeat(70_000)}`,
-        // Random bytes with NULs, after a YAML-looking start.
-        'gen-binary.yml': Buffer.concat([Buffer.from('services:\n  web:\n    image: '), randomBytes(4096), Buffer.from([0, 0, 0])]),
-        // Billion laughs: 10 levels of 10 aliases each.
-        'gen-alias-bomb.yml': [
-            'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
-            ...Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array.from({ length: 10 }, () => `*a${i}`).join(',')}]`),
-            'services:',
-            '  web:',
-            '    image: nginx',
-            '    command: *a9',
-        ].join('\n'),
-        // Nesting far beyond the depth limit, in flow and in block style.
-        'gen-deep-flow.yml': `services:\n  web:\n    image: nginx\n    command: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`,
-        'gen-deep-block.yml': `services:\n  web:\n    image: nginx\n    labels:\n${Array.from({ length: 500 }, (_, i) => `${'  '.repeat(i + 3)}k${i}:`).join('\n')} x\n`,
-        // A mapping with more keys than the loader accepts.
-        'gen-many-keys.yml': `services:\n  web:\n    image: nginx\n    labels:\n${Array.from({ length: 12_000 }, (_, i) => `      k${i}: v`).join('\n')}\n`,
-    };
-    return Object.entries(files).map(([name, content]) => {
-        const file = path.join(dir, name);
-        fs.writeFileSync(file, content);
-        return file;
-    });
-}
 
 interface EngineObjects {
     services: { name: string; stack?: string }[];
@@ -112,7 +82,7 @@ describe('bad input: deploy and lint refuse malformed compose files (real engine
     });
 
     const fixtures = fs
-        .readdirSync(BAD)
+        .readdirSync(BAD_FIXTURES)
         .filter((f) => f.endsWith('.yml') || f.endsWith('.yaml'))
         .sort();
 
@@ -145,11 +115,11 @@ describe('bad input: deploy and lint refuse malformed compose files (real engine
     }
 
     it('every committed malformed file: exit 1, a located error, no stack trace', async () => {
-        await check(fixtures.map((f) => path.join(BAD, f)));
+        await check(fixtures.map((f) => path.join(BAD_FIXTURES, f)));
     });
 
     it('generated huge, binary, alias-bomb, deeply nested and many-keys files: the same', async () => {
-        await check(generate(dir));
+        await check(generateMalformedInputs(dir));
     });
 
     it('left no new object in the engine', async () => {

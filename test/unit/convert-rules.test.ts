@@ -262,7 +262,7 @@ describe('convert rules: deploy (§2.5)', () => {
         ['on-failure:5', { Condition: 'on-failure', MaxAttempts: 5 }],
         ['on-failure:0', { Condition: 'on-failure' }],
     ];
-    for (const [r, exp] of legacy) it(`QUIRK kept: legacy restart "${r}"`, () => assert.deepStrictEqual(convertRestartPolicy(r, undefined, ['services', 'a'], 'a'), exp));
+    for (const [r, exp] of legacy) it(`QUIRK kept: legacy restart "${r}"`, () => assert.deepStrictEqual(convertRestartPolicy(r, undefined, ['services', 'a']), exp));
     const legacyErr: [string, string][] = [
         ['sometimes', "invalid restart policy: unknown policy 'sometimes' (must be one of 'no', 'always', 'on-failure', or 'unless-stopped')"],
         ['on-failure:x', 'invalid restart policy format: maximum retry count must be an integer'],

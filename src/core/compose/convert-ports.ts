@@ -51,7 +51,6 @@ export function comparePorts(a: PortConfig, b: PortConfig): number {
 export function convertPorts(
     ports: (number | string | ServicePortConfig)[] | undefined,
     basePath: (string | number)[],
-    svcName: string,
     warn?: (m: string, path: (string | number)[]) => void,
 ): PortConfig[] {
     const out: PortConfig[] = [];
@@ -60,7 +59,7 @@ export function convertPorts(
             try {
                 out.push(...parseShortPort(goSprint(entry), warn ? (m) => warn(m, [...basePath, i]) : undefined));
             } catch (e) {
-                throw new ConversionError(`service ${svcName}: ${(e as Error).message}`, [...basePath, i]);
+                throw new ConversionError((e as Error).message, [...basePath, i]);
             }
         } else if (isRecord(entry)) {
             const e = entry as ServicePortConfig;

@@ -189,12 +189,12 @@ function withStackLabel(labels: ListOrDict | undefined | null, stackName: string
     return sortedRecord(m);
 }
 
-function duration(value: string | undefined, path: (string | number)[], svc?: string): number | undefined {
+function duration(value: string | undefined, path: (string | number)[]): number | undefined {
     if (value === undefined || value === null) return undefined;
     try {
         return parseDurationNs(String(value));
     } catch (e) {
-        throw new ConversionError(svc ? `service ${svc}: ${(e as Error).message}` : (e as Error).message, path);
+        throw new ConversionError((e as Error).message, path);
     }
 }
 
@@ -350,7 +350,7 @@ export function convertEnvironment(env: Record<string, string | null>): string[]
         .sort(compareBytes);
 }
 
-function shellWords(v: string | string[] | undefined | null, path: (string | number)[], svc: string): string[] | undefined {
+function shellWords(v: string | string[] | undefined | null, path: (string | number)[]): string[] | undefined {
     if (v === undefined || v === null) return undefined;
     let words: string[];
     if (Array.isArray(v)) words = v.map(goSprint);
@@ -358,7 +358,7 @@ function shellWords(v: string | string[] | undefined | null, path: (string | num
         try {
             words = shlexSplit(v);
         } catch (e) {
-            throw new ConversionError(`service ${svc}: ${(e as Error).message}`, path);
+            throw new ConversionError((e as Error).message, path);
         }
     }
     return words.length > 0 ? words : undefined;
@@ -432,19 +432,19 @@ function convertDNS(svc: ServiceConfig): DNSConfig | undefined {
     return out;
 }
 
-function convertHealthcheck(h: HealthcheckConfig | undefined | null, path: (string | number)[], svc: string): HealthConfig | undefined {
+function convertHealthcheck(h: HealthcheckConfig | undefined | null, path: (string | number)[]): HealthConfig | undefined {
     if (h === undefined || h === null) return undefined;
     const test = h.test === undefined || h.test === null ? [] : typeof h.test === 'string' ? ['CMD-SHELL', h.test] : h.test.map(goSprint);
     if (h.disable) {
-        if (test.length !== 0) throw new ConversionError(`service ${svc}: test and disable can't be set at the same time`, path);
+        if (test.length !== 0) throw new ConversionError("test and disable can't be set at the same time", path);
         return { Test: ['NONE'] };
     }
     const out: HealthConfig = {};
     if (test.length > 0) out.Test = test;
-    const interval = duration(h.interval, [...path, 'interval'], svc);
-    const timeout = duration(h.timeout, [...path, 'timeout'], svc);
-    const startPeriod = duration(h.start_period, [...path, 'start_period'], svc);
-    const startInterval = duration(h.start_interval, [...path, 'start_interval'], svc);
+    const interval = duration(h.interval, [...path, 'interval']);
+    const timeout = duration(h.timeout, [...path, 'timeout']);
+    const startPeriod = duration(h.start_period, [...path, 'start_period']);
+    const startInterval = duration(h.start_interval, [...path, 'start_interval']);
     if (interval) out.Interval = interval;
     if (timeout) out.Timeout = timeout;
     if (startPeriod) out.StartPeriod = startPeriod;
@@ -459,22 +459,21 @@ export function convertRestartPolicy(
     restart: string | undefined,
     policy: RestartPolicyConfig | undefined | null,
     path: (string | number)[],
-    svc: string,
 ): RestartPolicy | undefined {
     if (policy !== undefined && policy !== null) {
         const out: RestartPolicy = {};
         if (policy.condition) out.Condition = policy.condition;
-        const delay = duration(policy.delay, [...path, 'deploy', 'restart_policy', 'delay'], svc);
+        const delay = duration(policy.delay, [...path, 'deploy', 'restart_policy', 'delay']);
         if (delay !== undefined) out.Delay = delay;
         if (policy.max_attempts !== undefined && policy.max_attempts !== null) out.MaxAttempts = policy.max_attempts;
-        const window = duration(policy.window, [...path, 'deploy', 'restart_policy', 'window'], svc);
+        const window = duration(policy.window, [...path, 'deploy', 'restart_policy', 'window']);
         if (window !== undefined) out.Window = window;
         return out;
     }
     if (restart === undefined || restart === null || restart === '') return undefined;
     const rpath = [...path, 'restart'];
     const fail = (m: string): never => {
-        throw new ConversionError(`service ${svc}: ${m}`, rpath);
+        throw new ConversionError(m, rpath);
     };
     const colon = restart.indexOf(':');
     const name = colon === -1 ? restart : restart.slice(0, colon);
@@ -503,11 +502,11 @@ export function convertRestartPolicy(
     }
 }
 
-function convertUpdateConfig(u: UpdateConfig | undefined | null, path: (string | number)[], svc: string): EngineUpdateConfig | undefined {
+function convertUpdateConfig(u: UpdateConfig | undefined | null, path: (string | number)[]): EngineUpdateConfig | undefined {
     if (u === undefined || u === null) return undefined;
     const out: EngineUpdateConfig = { Parallelism: u.parallelism ?? 1, MaxFailureRatio: 0, Order: '' };
-    const delay = duration(u.delay, [...path, 'delay'], svc);
-    const monitor = duration(u.monitor, [...path, 'monitor'], svc);
+    const delay = duration(u.delay, [...path, 'delay']);
+    const monitor = duration(u.monitor, [...path, 'monitor']);
     const ordered: EngineUpdateConfig = { Parallelism: out.Parallelism } as EngineUpdateConfig;
     if (delay) ordered.Delay = delay;
     if (u.failure_action) ordered.FailureAction = u.failure_action;
@@ -517,32 +516,32 @@ function convertUpdateConfig(u: UpdateConfig | undefined | null, path: (string |
     return ordered;
 }
 
-function cpus(v: string | undefined, path: (string | number)[], svc: string): number {
+function cpus(v: string | undefined, path: (string | number)[]): number {
     if (v === undefined || v === null || v === '') return 0;
     try {
         return parseNanoCpus(String(v));
     } catch (e) {
-        throw new ConversionError(`service ${svc}: ${(e as Error).message}`, path);
+        throw new ConversionError((e as Error).message, path);
     }
 }
 
-function memory(v: string | number | undefined, path: (string | number)[], svc: string): number {
+function memory(v: string | number | undefined, path: (string | number)[]): number {
     if (v === undefined || v === null) return 0;
     if (typeof v === 'number') return Math.trunc(v);
     try {
         return parseBytes(v);
     } catch (e) {
-        throw new ConversionError(`service ${svc}: ${(e as Error).message}`, path);
+        throw new ConversionError((e as Error).message, path);
     }
 }
 
-function convertResources(r: ResourcesConfig | undefined | null, path: (string | number)[], svc: string): ResourceRequirements {
+function convertResources(r: ResourcesConfig | undefined | null, path: (string | number)[]): ResourceRequirements {
     const out: ResourceRequirements = {};
     if (!r) return out;
     if (r.limits !== undefined && r.limits !== null) {
         const l = r.limits;
-        const n = cpus(l.cpus, [...path, 'limits', 'cpus'], svc);
-        const m = memory(l.memory, [...path, 'limits', 'memory'], svc);
+        const n = cpus(l.cpus, [...path, 'limits', 'cpus']);
+        const m = memory(l.memory, [...path, 'limits', 'memory']);
         out.Limits = {};
         if (n) out.Limits.NanoCPUs = n;
         if (m) out.Limits.MemoryBytes = m;
@@ -550,8 +549,8 @@ function convertResources(r: ResourcesConfig | undefined | null, path: (string |
     }
     if (r.reservations !== undefined && r.reservations !== null) {
         const rs = r.reservations;
-        const n = cpus(rs.cpus, [...path, 'reservations', 'cpus'], svc);
-        const m = memory(rs.memory, [...path, 'reservations', 'memory'], svc);
+        const n = cpus(rs.cpus, [...path, 'reservations', 'cpus']);
+        const m = memory(rs.memory, [...path, 'reservations', 'memory']);
         out.Reservations = {};
         if (n) out.Reservations.NanoCPUs = n;
         if (m) out.Reservations.MemoryBytes = m;
@@ -570,7 +569,7 @@ function convertResources(r: ResourcesConfig | undefined | null, path: (string |
     return out;
 }
 
-function convertMode(deploy: DeployConfig, path: (string | number)[], svc: string): ServiceMode {
+function convertMode(deploy: DeployConfig, path: (string | number)[]): ServiceMode {
     const mode = deploy.mode ?? '';
     const replicas = deploy.replicas;
     const hasReplicas = replicas !== undefined && replicas !== null;
@@ -578,7 +577,7 @@ function convertMode(deploy: DeployConfig, path: (string | number)[], svc: strin
         case 'global-job':
         case 'global':
             if (hasReplicas) {
-                throw new ConversionError(`service ${svc}: replicas can only be used with replicated or replicated-job mode`, [...path, 'replicas']);
+                throw new ConversionError('replicas can only be used with replicated or replicated-job mode', [...path, 'replicas']);
             }
             return mode === 'global' ? { Global: {} } : { GlobalJob: {} };
         case 'replicated-job':
@@ -587,7 +586,7 @@ function convertMode(deploy: DeployConfig, path: (string | number)[], svc: strin
         case '':
             return { Replicated: hasReplicas ? { Replicas: replicas } : {} };
         default:
-            throw new ConversionError(`service ${svc}: unknown mode: ${mode}`, [...path, 'mode']);
+            throw new ConversionError(`unknown mode: ${mode}`, [...path, 'mode']);
     }
 }
 
@@ -620,7 +619,7 @@ function convertServiceNetworks(
         const declared = config.networks !== undefined && config.networks !== null && netKey in config.networks;
         if (!declared && netKey !== 'default') {
             const p = Array.isArray(n) ? [...path, 'networks', i] : n ? [...path, 'networks', netKey] : path;
-            throw new ConversionError(`service ${key}: undefined network "${netKey}"`, p);
+            throw new ConversionError(`undefined network "${netKey}"`, p);
         }
         const top = (config.networks?.[netKey] ?? {}) as NetworkConfig;
         const target = top.name ? top.name : isExternal(top.external) ? objectName(netKey, top, stackName) : `${stackName}_${netKey}`;
@@ -649,7 +648,6 @@ function fileRefs(
     top: Record<string, SecretConfig | ConfigObjConfig> | undefined,
     stackName: string,
     path: (string | number)[],
-    svc: string,
 ): PendingRef[] {
     const out: PendingRef[] = [];
     const seenTargets = new Map<string, string>();
@@ -657,12 +655,12 @@ function fileRefs(
         const ref: FileReferenceConfig = typeof raw === 'string' ? { source: raw } : raw ?? {};
         const source = ref.source ?? '';
         if (!top || !(source in top)) {
-            throw new ConversionError(`service ${svc}: undefined ${kind} "${source}"`, [...path, i]);
+            throw new ConversionError(`undefined ${kind} "${source}"`, [...path, i]);
         }
         const name = objectName(source, top[source], stackName);
         const target = ref.target ? ref.target : source;
         if (seenTargets.has(target)) {
-            throw new ConversionError(`service ${svc}: duplicate ${kind} target for ${name} not allowed`, [...path, i]);
+            throw new ConversionError(`duplicate ${kind} target for ${name} not allowed`, [...path, i]);
         }
         seenTargets.set(target, name);
         out.push({
@@ -679,7 +677,6 @@ function fileRefs(
 function convertCredentialSpec(
     c: CredentialSpecConfig | undefined | null,
     path: (string | number)[],
-    svc: string,
 ): CredentialSpec | null {
     if (!c) return null;
     const o: string[] = [];
@@ -687,9 +684,9 @@ function convertCredentialSpec(
     if (c.file) o.push('"File"');
     if (c.registry) o.push('"Registry"');
     if (o.length === 0) return null;
-    if (o.length === 2) throw new ConversionError(`service ${svc}: invalid credential spec: cannot specify both ${o[0]} and ${o[1]}`, path);
+    if (o.length === 2) throw new ConversionError(`invalid credential spec: cannot specify both ${o[0]} and ${o[1]}`, path);
     if (o.length > 2) {
-        throw new ConversionError(`service ${svc}: invalid credential spec: cannot specify both ${o.slice(0, -1).join(', ')}, and ${o[o.length - 1]}`, path);
+        throw new ConversionError(`invalid credential spec: cannot specify both ${o.slice(0, -1).join(', ')}, and ${o[o.length - 1]}`, path);
     }
     // Config holds the config's ID, filled in by resolveObjectIds(); "" until then.
     return { Config: '', File: c.file ?? '', Registry: c.registry ?? '' };
@@ -721,23 +718,23 @@ function convertService(
     const dpath = [...path, 'deploy'];
 
     // secrets and configs first, as the CLI does
-    const secretRefs = fileRefs('secret', svc.secrets, config.secrets, stack, [...path, 'secrets'], key);
-    const configRefs = fileRefs('config', svc.configs, config.configs, stack, [...path, 'configs'], key);
+    const secretRefs = fileRefs('secret', svc.secrets, config.secrets, stack, [...path, 'secrets']);
+    const configRefs = fileRefs('config', svc.configs, config.configs, stack, [...path, 'configs']);
     let credConfigName: string | undefined;
     const cred = svc.credential_spec;
     if (cred && cred.config) {
         if (!config.configs || !(cred.config in config.configs)) {
-            throw new ConversionError(`service ${key}: undefined config "${cred.config}"`, [...path, 'credential_spec', 'config']);
+            throw new ConversionError(`undefined config "${cred.config}"`, [...path, 'credential_spec', 'config']);
         }
         credConfigName = objectName(cred.config, config.configs[cred.config], stack);
     }
 
-    const ports = convertPorts(svc.ports, [...path, 'ports'], key, (m, p) => warnings.push({ message: m, path: p }));
+    const ports = convertPorts(svc.ports, [...path, 'ports'], (m, p) => warnings.push({ message: m, path: p }));
     const endpoint: EndpointSpec = {};
     if (deploy.endpoint_mode) endpoint.Mode = deploy.endpoint_mode.toLowerCase();
     if (ports.length > 0) endpoint.Ports = ports;
 
-    const mode = convertMode(deploy, dpath, key);
+    const mode = convertMode(deploy, dpath);
 
     const mounts: Mount[] = [];
     const home = options.env?.HOME;
@@ -754,16 +751,16 @@ function convertService(
             );
         } catch (e) {
             if (e instanceof ConversionError) throw e;
-            throw new ConversionError(`service ${key}: ${(e as Error).message}`, [...path, 'volumes', i]);
+            throw new ConversionError((e as Error).message, [...path, 'volumes', i]);
         }
     });
 
-    const resources = convertResources(deploy.resources, [...dpath, 'resources'], key);
-    const restartPolicy = convertRestartPolicy(svc.restart, deploy.restart_policy, path, key);
-    const healthcheck = convertHealthcheck(svc.healthcheck, [...path, 'healthcheck'], key);
+    const resources = convertResources(deploy.resources, [...dpath, 'resources']);
+    const restartPolicy = convertRestartPolicy(svc.restart, deploy.restart_policy, path);
+    const healthcheck = convertHealthcheck(svc.healthcheck, [...path, 'healthcheck']);
     const networks = convertServiceNetworks(svc, key, config, stack, path);
     const dns = convertDNS(svc);
-    const credentialSpec = convertCredentialSpec(cred, [...path, 'credential_spec'], key);
+    const credentialSpec = convertCredentialSpec(cred, [...path, 'credential_spec']);
     const caps = effectiveCapabilities(svc.cap_add, svc.cap_drop);
     const image = svc.image ?? '';
 
@@ -772,9 +769,9 @@ function convertService(
     const specImage = options.normalizeImages ? normalizeImageReference(image) : image;
     if (specImage) cs.Image = specImage;
     cs.Labels = withStackLabel(svc.labels, stack);
-    const command = shellWords(svc.entrypoint, [...path, 'entrypoint'], key);
+    const command = shellWords(svc.entrypoint, [...path, 'entrypoint']);
     if (command) cs.Command = command;
-    const args = shellWords(svc.command, [...path, 'command'], key);
+    const args = shellWords(svc.command, [...path, 'command']);
     if (args) cs.Args = args;
     if (svc.hostname) cs.Hostname = svc.hostname;
     const env = convertEnvironment(environmentOf(svc, options.env));
@@ -788,7 +785,7 @@ function convertService(
     if (svc.stdin_open) cs.OpenStdin = true;
     if (svc.read_only) cs.ReadOnly = true;
     if (mounts.length > 0) cs.Mounts = mounts;
-    const sgp = duration(svc.stop_grace_period, [...path, 'stop_grace_period'], key);
+    const sgp = duration(svc.stop_grace_period, [...path, 'stop_grace_period']);
     if (sgp !== undefined) cs.StopGracePeriod = sgp;
     if (healthcheck) cs.Healthcheck = healthcheck;
     const hosts = convertExtraHosts(svc.extra_hosts);
@@ -838,9 +835,9 @@ function convertService(
     labels[LABEL_NAMESPACE] = stack;
     labels[LABEL_IMAGE] = image;
     const spec: ServiceSpec = { Name: `${stack}_${key}`, Labels: sortedRecord(labels), TaskTemplate: task, Mode: mode };
-    const update = convertUpdateConfig(deploy.update_config, [...dpath, 'update_config'], key);
+    const update = convertUpdateConfig(deploy.update_config, [...dpath, 'update_config']);
     if (update) spec.UpdateConfig = update;
-    const rollback = convertUpdateConfig(deploy.rollback_config, [...dpath, 'rollback_config'], key);
+    const rollback = convertUpdateConfig(deploy.rollback_config, [...dpath, 'rollback_config']);
     if (rollback) spec.RollbackConfig = rollback;
     spec.EndpointSpec = endpoint;
 
@@ -867,9 +864,22 @@ export function convertStack(config: ComposeConfig, options: ConvertOptions): St
     const configs = convertConfigs(config, options);
     const services: StackService[] = [];
     for (const [key, svc] of Object.entries(config.services ?? {})) {
-        services.push(convertService(key, svc ?? {}, config, options, warnings));
+        try {
+            services.push(convertService(key, svc ?? {}, config, options, warnings));
+        } catch (error) {
+            throw serviceError(key, error);
+        }
     }
     return { networks, externalNetworks, secrets, configs, services, warnings };
+}
+
+/**
+ * A service's conversion error, wrapped here once as docker/cli `cli/compose/convert/service.go` (Services) wraps
+ * every error of a service: `service <key>: <cause>`, located where the cause is.
+ */
+function serviceError(key: string, error: unknown): ConversionError {
+    const message = `service ${key}: ${error instanceof Error ? error.message : String(error)}`;
+    return new ConversionError(message, error instanceof ConversionError ? error.path : ['services', key]);
 }
 
 /**

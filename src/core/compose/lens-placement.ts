@@ -4,8 +4,10 @@
  * decides what a build context means on disk.
  *
  * Decisions:
- *  - Parsed with the `yaml` Document API (ranges kept). Broken YAML never throws: the parser's best-effort
- *    document is used, so lenses stay on the services it could still read while a line is half typed.
+ *  - Read from the loader's parse (yaml-source.ts `ParsedYaml.document`, ranges kept), so that the editor parses a
+ *    document version once for its lenses and its diagnostics. Broken YAML never throws: the parser's
+ *    best-effort document is used, so lenses stay on the services it could still read while a line is half typed.
+ *  - Scalars mean what the loader makes of them (go-yaml v3 plain-scalar rules, `resolvePlainScalar`).
  *  - Merge keys (`<<: *defaults`, `<<: [*a, *b]`) and aliases are followed for the values (image, replicas, mode,
  *    build); own keys win over merged ones, an earlier merge source over a later one (YAML 1.1 merge, shallow).
  *    Lines (`imageLine`, `replicasLine`) are only given for keys written in the service itself: a lens on an
@@ -14,8 +16,9 @@
  *  - Values are as written (no interpolation): `replicas` is a number only when written as an integer
  *    (or a string of digits); `image` is the string as written, `${TAG}` included.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YNode, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node as YNode, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import type { Range } from '../diagnostics';
+import { parseYamlSource, resolvePlainScalar, type ParsedYaml } from './yaml-source';
 
 export interface ServicePlacement {
     /** The service key (`web`); the engine name is `<stack>_<key>`. */
@@ -57,25 +60,25 @@ const EMPTY: ComposePlacement = { services: [], partial: false };
 
 /** Placement of the lenses for one compose file's text. Never throws. */
 export function placeComposeLenses(text: string): ComposePlacement {
+    return placeParsedCompose(parseYamlSource('', text));
+}
+
+/** Placement of the lenses on an already parsed compose file (the loader's parse of the same text). Never throws. */
+export function placeParsedCompose(parsed: ParsedYaml): ComposePlacement {
+    if (!parsed.document) return { ...EMPTY, partial: !parsed.ok };
     try {
-        return place(text);
+        return place(parsed.document, parsed);
     } catch {
         return { ...EMPTY, partial: true };
     }
 }
 
-function place(text: string): ComposePlacement {
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter, uniqueKeys: false, merge: true, prettyErrors: false, keepSourceTokens: false });
+function place(doc: Document.Parsed, parsed: ParsedYaml): ComposePlacement {
     const partial = doc.errors.length > 0;
-    const at = (offset: number): { line: number; character: number } => {
-        const p = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
-        return { line: p.line - 1, character: p.col - 1 };
-    };
     const rangeOf = (node: YNode | null | undefined): Range | undefined => {
         const r = node?.range;
         if (!r) return undefined;
-        return { start: at(r[0]), end: at(Math.max(r[0], r[1])) };
+        return parsed.source.range([r[0], Math.max(r[0], r[1])]);
     };
 
     const root = resolve(doc, doc.contents);
@@ -106,8 +109,9 @@ function place(text: string): ComposePlacement {
         const bodyOwn = !isAlias(pair.value);
         if (isMap(body)) {
             const image = lookup(doc, body, 'image');
-            if (image && isScalar(image.value) && image.value.value !== null && typeof image.value.value !== 'object') {
-                svc.image = String(image.value.value);
+            const imageValue = scalarValue(image?.value);
+            if (image && imageValue !== null && imageValue !== undefined) {
+                svc.image = String(imageValue);
                 if (bodyOwn && image.own) {
                     const r = rangeOf(image.pair.value as YNode);
                     const k = rangeOf(image.pair.key as YNode);
@@ -118,7 +122,7 @@ function place(text: string): ComposePlacement {
             const deploy = lookup(doc, body, 'deploy');
             if (deploy && isMap(deploy.value)) {
                 const replicas = lookup(doc, deploy.value, 'replicas');
-                const n = replicas && isScalar(replicas.value) ? asInteger(replicas.value.value) : undefined;
+                const n = asInteger(scalarValue(replicas?.value));
                 if (replicas && n !== undefined) {
                     svc.replicas = n;
                     if (bodyOwn && deploy.own && !isAlias(deploy.pair.value) && replicas.own) {
@@ -128,24 +132,34 @@ function place(text: string): ComposePlacement {
                         if (r) svc.replicasRange = r;
                     }
                 }
-                const mode = lookup(doc, deploy.value, 'mode');
-                if (mode && isScalar(mode.value) && typeof mode.value.value === 'string') svc.mode = mode.value.value;
+                const mode = scalarValue(lookup(doc, deploy.value, 'mode')?.value);
+                if (typeof mode === 'string') svc.mode = mode;
             }
             const build = lookup(doc, body, 'build');
             if (build) {
-                if (isScalar(build.value) && build.value.value !== null && build.value.value !== undefined) {
-                    svc.buildContextHint = String(build.value.value);
+                const context = scalarValue(build.value);
+                if (context !== null && context !== undefined) {
+                    svc.buildContextHint = String(context);
                 } else if (isMap(build.value)) {
-                    const context = lookup(doc, build.value, 'context');
-                    svc.buildContextHint = context && isScalar(context.value) && context.value.value !== null ? String(context.value.value) : '.';
-                    const dockerfile = lookup(doc, build.value, 'dockerfile');
-                    if (dockerfile && isScalar(dockerfile.value) && dockerfile.value.value !== null) svc.dockerfileHint = String(dockerfile.value.value);
+                    const nested = scalarValue(lookup(doc, build.value, 'context')?.value);
+                    svc.buildContextHint = nested !== null && nested !== undefined ? String(nested) : '.';
+                    const dockerfile = scalarValue(lookup(doc, build.value, 'dockerfile')?.value);
+                    if (dockerfile !== null && dockerfile !== undefined) svc.dockerfileHint = String(dockerfile);
                 }
             }
         }
         result.services.push(svc);
     }
     return result;
+}
+
+/** A scalar's value as the loader reads it (plain scalars by go-yaml's rules, quoted ones as strings); undefined for other nodes. */
+function scalarValue(node: YNode | undefined): unknown {
+    if (!isScalar(node)) return undefined;
+    const scalar = node as Scalar;
+    const raw = scalar.value;
+    const text = raw === null || raw === undefined ? '' : String(raw);
+    return scalar.type === 'PLAIN' || scalar.type === undefined ? resolvePlainScalar(text) : text;
 }
 
 /** Follows aliases (bounded, cycles end as undefined). */

@@ -26,7 +26,7 @@ import * as os from 'os';
 import * as nodePath from 'path';
 import { sortDiagnostics, type Diagnostic, type Range, type Severity } from '../diagnostics';
 import type { ComposeConfig } from './types';
-import { DEFAULT_LIMITS, parseYamlSource, pathKey, SourceFile, type Limits, type PathSeg, type SourceLoc } from './yaml-source';
+import { DEFAULT_LIMITS, parseYamlSource, pathKey, SourceFile, type Limits, type ParsedYaml, type PathSeg, type SourceLoc } from './yaml-source';
 import { interpolateConfig } from './interpolate';
 import { hasSchema, validateSchema } from './validate';
 export { preloadSchema } from './validate';
@@ -64,6 +64,8 @@ export interface LoadOptions {
 export interface LoadInputFile {
     path: string;
     text: string;
+    /** This text already parsed (parseYamlSource with the default limits), e.g. by the editor for its lenses. */
+    parsed?: ParsedYaml;
 }
 
 export interface Located {
@@ -78,6 +80,8 @@ export interface LoadResult {
     version: string;
     files: string[];
     dotEnvFile?: string;
+    /** Each file's parse, by path (files refused before parsing are absent). */
+    parsed: Map<string, ParsedYaml>;
     /** Source range of a key/value of the merged config (as written; falls back to the nearest located parent). */
     locate(path: (string | number)[]): Located | undefined;
 }
@@ -165,6 +169,10 @@ class Ctx {
 
 function decode(bytes: Uint8Array | string): { text: string; error?: { offset: number; message: string; code: string } } {
     if (typeof bytes === 'string') {
+        // Text an editor decoded: bytes that were not UTF-8 are U+FFFD there, so the same file gives the
+        // same diagnostic as when it is read from disk (which is checked for UTF-8 before NUL bytes too).
+        const replaced = bytes.indexOf('\uFFFD');
+        if (replaced >= 0) return { text: bytes, error: { offset: replaced, message: 'file is not valid UTF-8; it looks like a binary file, not YAML', code: 'binary-file' } };
         const nul = bytes.indexOf('\u0000');
         if (nul >= 0) return { text: bytes, error: { offset: nul, message: 'file contains NUL bytes; it looks like a binary file, not YAML', code: 'binary-file' } };
         return { text: bytes };
@@ -204,6 +212,7 @@ export function loadCompose(files: string[] | LoadInputFile[], options: LoadOpti
             workingDir: '',
             version: '',
             files: [],
+            parsed: new Map(),
             locate: () => undefined,
         };
     }
@@ -223,10 +232,12 @@ function loadComposeInner(files: string[] | LoadInputFile[], options: LoadOption
     const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     const extra = !options.cliParity;
 
-    const inputs = (files as (string | LoadInputFile)[]).map((f) => (typeof f === 'string' ? { path: nodePath.resolve(cwd, f), text: undefined as string | undefined } : { path: f.path, text: f.text as string | undefined }));
+    const inputs = (files as (string | LoadInputFile)[]).map((f) =>
+        typeof f === 'string' ? { path: nodePath.resolve(cwd, f), text: undefined as string | undefined, parsed: undefined as ParsedYaml | undefined } : { path: f.path, text: f.text as string | undefined, parsed: f.parsed },
+    );
     const absFirst = inputs.length > 0 ? nodePath.resolve(cwd, inputs[0].path) : cwd;
     const workingDir = inputs.length > 0 ? nodePath.dirname(absFirst) : cwd;
-    const result: LoadResult = { config: undefined, diagnostics: ctx.diags, workingDir, version: LATEST_VERSION, files: inputs.map((i) => i.path), locate: () => undefined };
+    const result: LoadResult = { config: undefined, diagnostics: ctx.diags, workingDir, version: LATEST_VERSION, files: inputs.map((i) => i.path), parsed: new Map(), locate: () => undefined };
     if (inputs.length === 0) {
         ctx.diags.push({ file: '', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', code: 'no-files', message: 'specify a Compose file (with --compose-file)' });
         return result;
@@ -295,7 +306,9 @@ function loadComposeInner(files: string[] | LoadInputFile[], options: LoadOption
             ctx.diags.push({ file: input.path, range: { start: { line, character }, end: { line, character: character + 1 } }, severity: 'error', code: decodeErr.code, message: decodeErr.message });
             continue;
         }
-        const parsed = parseYamlSource(input.path, text, limits);
+        const given = input.parsed;
+        const parsed = given && given.source.text === text && given.source.file === input.path && options.limits === undefined ? given : parseYamlSource(input.path, text, limits);
+        result.parsed.set(input.path, parsed);
         ctx.diags.push(...parsed.diagnostics);
         if (!parsed.ok) continue;
         const src = parsed.source;

@@ -91,6 +91,11 @@ export interface ParsedYaml {
     value: unknown;
     ok: boolean;
     diagnostics: Diagnostic[];
+    /**
+     * The parser's first document (failsafe schema: scalars as written), also when it has errors, for readers that
+     * work on what could be recovered (lens placement). Undefined when the text was refused before parsing.
+     */
+    document?: Document.Parsed;
 }
 
 const FLOAT_RE = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
@@ -246,7 +251,7 @@ export function parseYamlSource(file: string, text: string, limits: Limits = DEF
     const doc = docs[0];
     if (doc.errors.length > 0) {
         diagnostics.push(...syntaxDiagnostics(source, doc.errors));
-        return { source, value: undefined, ok: false, diagnostics };
+        return { source, value: undefined, ok: false, diagnostics, document: doc };
     }
     for (let i = 1; i < docs.length; i++) {
         const d = docs[i];
@@ -357,14 +362,14 @@ export function parseYamlSource(file: string, text: string, limits: Limits = DEF
     try {
         source.locs.set(pathKey([]), { value: nodeSpan(doc.contents as YNode) });
         const value = walk(doc.contents, [], 0, 0);
-        return { source, value, ok: true, diagnostics };
+        return { source, value, ok: true, diagnostics, document: doc };
     } catch (e) {
         if (e instanceof LimitError) {
             diagnostics.push(source.diagAt(e.span, 'error', e.code, e.code.startsWith('yaml') ? `yaml: ${e.message}` : e.message));
         } else {
             diagnostics.push(source.diagAt([0, 0], 'error', 'yaml-syntax', `yaml: ${(e as Error).message}`));
         }
-        return { source, value: undefined, ok: false, diagnostics };
+        return { source, value: undefined, ok: false, diagnostics, document: doc };
     }
 }
 

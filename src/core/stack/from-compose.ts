@@ -3,7 +3,7 @@
  * path both the command line and the editor take before anything touches the engine.
  */
 import * as fs from 'fs';
-import { loadCompose, type LoadResult } from '../compose/load';
+import { loadCompose, type LoadInputFile, type LoadResult } from '../compose/load';
 import { ConversionError, convertStack, type StackSpecs } from '../compose/convert';
 import type { Diagnostic } from '../diagnostics';
 import { validateStackName } from './names';
@@ -20,13 +20,15 @@ export interface StackFromComposeOptions {
     env?: Record<string, string | undefined>;
     /** Read a `.env` beside the first compose file for interpolation (default true). */
     dotEnv?: boolean;
+    /** Reads secret and config `file:`s, env_files and `.env` (default: the disk). */
     readFile?(path: string): Uint8Array;
 }
 
-export function stackFromCompose(files: string[], options: StackFromComposeOptions): StackFromCompose {
+/** Compose files by path, or as an editor holds them (text, and its parse when already made). */
+export function stackFromCompose(files: string[] | LoadInputFile[], options: StackFromComposeOptions): StackFromCompose {
     const stackName = validateStackName(options.stackName);
     const env = options.env ?? process.env;
-    const load = loadCompose(files, { env, dotEnv: options.dotEnv ?? true });
+    const load = loadCompose(files, { env, dotEnv: options.dotEnv ?? true, ...(options.readFile ? { readFile: options.readFile } : {}) });
     const diagnostics = [...load.diagnostics];
     if (!load.config || diagnostics.some((d) => d.severity === 'error')) {
         return { load, diagnostics };

@@ -1,10 +1,10 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import * as vscode from 'vscode';
 import type { Diagnostic as CoreDiagnostic, Range as CoreRange } from '../../core/diagnostics';
-import { placeComposeLenses, type ComposePlacement } from '../../core/compose/lens-placement';
-import { validateComposeText } from '../../core/compose/load';
-import { ARCHIVED_DOCKERCLOUD_HAPROXY_ADVICE, checkServerTemplateSlots, isArchivedDockercloudHaproxy, type ComposeLike } from '../../core/haproxy/generate';
+import { HAPROXY_CFG, lintParsedCompose } from '../../core/stack/lint';
+import { stackNameProblem } from '../../core/stack/names';
 import type { ExtensionServices } from '../services';
 import { isComposeDocument } from '../stackNames';
 
@@ -13,19 +13,16 @@ export const DIAGNOSTICS_SETTING = 'swarmStacks.diagnostics.enabled';
 export const VALIDATE_DEBOUNCE_MS = 300;
 const MAX_DEBOUNCE_MS = 3_000;
 const SOURCE = 'swarm-stacks';
-const HAPROXY_CFG = 'haproxy.cfg';
 /** A validation slower than this is written to the log (it runs in the extension host, not the UI thread). */
 const SLOW_MS = 100;
 
-type Services = Pick<ExtensionServices, 'log' | 'stackNames'>;
+type Services = Pick<ExtensionServices, 'log' | 'stackNames' | 'associations'>;
 
 /**
- * Live diagnostics for open compose documents, in one collection "swarm-stacks":
- *  - the core loader's validation of the text as edited (validateComposeText), on open and 300 ms after the last change;
- *  - a proxy service on the archived dockercloud/haproxy image: a warning on its `image:` value with the advice;
- *  - when a haproxy.cfg sits next to the compose file, server-template lines with fewer slots than the service's
- *    declared replicas: a warning on BOTH sides, on the slot count in haproxy.cfg (where the fix is made) and on
- *    the service's `replicas:` value in the compose file (where the mismatch is introduced).
+ * Live diagnostics for open compose documents, in one collection "swarm-stacks": exactly what `swarm-stacks lint`
+ * prints for the text as edited (core/stack/lint.ts: load, conversion, the archived-HAProxy advice and the
+ * haproxy.cfg slot check on both sides), on open and 300 ms after the last change. The YAML parse is the one the
+ * lenses use for the same document version (ComposeAssociations.parsedOf).
  * Diagnostics a compose document contributes (including those on haproxy.cfg or .env) go away when it is closed.
  */
 export class ComposeDiagnostics implements vscode.Disposable {
@@ -109,70 +106,37 @@ export class ComposeDiagnostics implements vscode.Disposable {
     /** Validates the document as it is now; drops the result when it was edited or closed meanwhile. */
     async validate(document: vscode.TextDocument): Promise<void> {
         const version = document.version;
-        const text = document.getText();
-        const isFile = document.uri.scheme === 'file';
-        const file = isFile ? document.uri.fsPath : document.uri.path;
-
         const start = performance.now();
+        // The parse the lenses use for this version; lint reuses it.
+        const parsed = this.services.associations.parsedOf(document);
+        const file = parsed.source.file;
         // The same .env rule as Deploy Stack, so that the editor and the deploy agree on interpolation.
-        const dotEnv = isFile && vscode.workspace.getConfiguration('swarmStacks.deploy', document.uri).get<boolean>('readDotEnv', true);
-        const core = validateComposeText(file, text, { env: process.env, dotEnv });
-        const placement = placeComposeLenses(text);
+        const dotEnv = document.uri.scheme === 'file' && vscode.workspace.getConfiguration('swarmStacks.deploy', document.uri).get<boolean>('readDotEnv', true);
+        const stackName = this.services.stackNames.get(document.uri);
+        const lint = lintParsedCompose(parsed, {
+            env: process.env,
+            dotEnv,
+            readFile: readOpenOrDisk,
+            ...(stackName !== undefined && stackNameProblem(stackName) === undefined ? { stackName } : {}),
+        });
         const elapsed = performance.now() - start;
         this.durations.set(document.uri.toString(), elapsed);
         if (elapsed > SLOW_MS) this.services.log.debug(`Validating ${path.basename(file)} took ${elapsed.toFixed(0)} ms`);
 
         const byFile = new Map<string, vscode.Diagnostic[]>();
-        const add = (uri: vscode.Uri, diagnostic: vscode.Diagnostic): void => {
+        byFile.set(document.uri.toString(), []);
+        // haproxy.cfg keeps an entry while it exists, so that fixed slot warnings are cleared there too.
+        if (lint.haproxyCfg !== undefined) byFile.set(vscode.Uri.file(lint.haproxyCfg).toString(), []);
+        const uriOf = (f: string): vscode.Uri => (f === file || f === '' ? document.uri : vscode.Uri.file(f));
+        for (const d of lint.diagnostics) {
+            const uri = uriOf(d.file);
             const key = uri.toString();
             const list = byFile.get(key) ?? [];
-            list.push(diagnostic);
+            list.push(toVscode(d, uri === document.uri ? document : undefined, uriOf));
             byFile.set(key, list);
-        };
-        byFile.set(document.uri.toString(), []);
-        for (const d of core) {
-            const own = d.file === file || d.file === '';
-            add(own ? document.uri : vscode.Uri.file(d.file), toVscode(d, own ? document : undefined));
-        }
-        for (const d of archivedHaproxyImages(placement)) add(document.uri, toVscode(d, document));
-
-        if (isFile) {
-            const cfgUri = vscode.Uri.file(path.join(path.dirname(file), HAPROXY_CFG));
-            const cfgText = await readText(cfgUri);
-            if (cfgText !== undefined) {
-                const stackName = this.services.stackNames.get(document.uri);
-                const problems = checkServerTemplateSlots(cfgText, composeLike(placement), stackName !== undefined ? { stackName } : {});
-                byFile.set(cfgUri.toString(), byFile.get(cfgUri.toString()) ?? []);
-                for (const problem of problems) {
-                    const onCfg = new vscode.Diagnostic(
-                        new vscode.Range(problem.line, problem.character, problem.line, problem.character + problem.length),
-                        problem.message,
-                        vscode.DiagnosticSeverity.Warning,
-                    );
-                    onCfg.source = SOURCE;
-                    onCfg.code = 'haproxy-slots';
-                    onCfg.relatedInformation = [];
-                    const service = placement.services.find((s) => s.key === problem.service);
-                    const composeRange = service?.replicasRange ?? service?.keyRange;
-                    if (service && composeRange) {
-                        const range = toRange(composeRange, document);
-                        onCfg.relatedInformation.push(new vscode.DiagnosticRelatedInformation(new vscode.Location(document.uri, range), vscode.l10n.t('replicas of {0}', problem.service)));
-                        const onCompose = new vscode.Diagnostic(
-                            range,
-                            vscode.l10n.t('{0} ({1} line {2})', problem.message, HAPROXY_CFG, problem.line + 1),
-                            vscode.DiagnosticSeverity.Warning,
-                        );
-                        onCompose.source = SOURCE;
-                        onCompose.code = 'haproxy-slots';
-                        onCompose.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(cfgUri, onCfg.range), vscode.l10n.t('server-template in {0}', HAPROXY_CFG))];
-                        add(document.uri, onCompose);
-                    }
-                    add(cfgUri, onCfg);
-                }
-            }
         }
 
-        // Edited, closed or switched off while reading haproxy.cfg: a newer run (or none) decides.
+        // Edited, closed or switched off meanwhile: a newer run (or none) decides.
         if (!this.enabled || document.isClosed || document.version !== version) return;
         this.publish(document.uri.toString(), byFile);
     }
@@ -216,35 +180,13 @@ function isHaproxyCfg(uri: vscode.Uri): boolean {
     return uri.scheme === 'file' && path.basename(uri.fsPath) === HAPROXY_CFG;
 }
 
-/** The text of a file: the open editor's when there is one (unsaved edits count), else the disk's. */
-async function readText(uri: vscode.Uri): Promise<string | undefined> {
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    if (open) return open.getText();
-    try {
-        return new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri));
-    } catch {
-        return undefined;
-    }
-}
-
-/** What checkServerTemplateSlots reads, from the placement (works while other parts of the file have errors). */
-function composeLike(placement: ComposePlacement): ComposeLike {
-    const services: NonNullable<ComposeLike['services']> = {};
-    for (const s of placement.services) {
-        services[s.key] = { deploy: { ...(s.replicas !== undefined ? { replicas: s.replicas } : {}), ...(s.mode !== undefined ? { mode: s.mode } : {}) } };
-        if (s.image !== undefined) services[s.key]!.image = s.image;
-    }
-    return { services };
-}
-
-/** A warning on the image of every service still on dockercloud/haproxy. */
-export function archivedHaproxyImages(placement: ComposePlacement): CoreDiagnostic[] {
-    const found: CoreDiagnostic[] = [];
-    for (const s of placement.services) {
-        if (s.image === undefined || !isArchivedDockercloudHaproxy(s.image)) continue;
-        found.push({ file: '', range: s.imageRange ?? s.keyRange, severity: 'warning', code: 'archived-haproxy-image', message: ARCHIVED_DOCKERCLOUD_HAPROXY_ADVICE });
-    }
-    return found;
+/**
+ * The text of a file for the lint: the open editor's when there is one (unsaved edits count), else the disk's.
+ * Synchronous, as the loader reads env files: the files read are small and local.
+ */
+function readOpenOrDisk(file: string): Uint8Array {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === file);
+    return open ? new TextEncoder().encode(open.getText()) : fs.readFileSync(file);
 }
 
 const SEVERITY: Record<CoreDiagnostic['severity'], vscode.DiagnosticSeverity> = {
@@ -253,10 +195,13 @@ const SEVERITY: Record<CoreDiagnostic['severity'], vscode.DiagnosticSeverity> = 
     info: vscode.DiagnosticSeverity.Information,
 };
 
-function toVscode(d: CoreDiagnostic, document: vscode.TextDocument | undefined): vscode.Diagnostic {
+function toVscode(d: CoreDiagnostic, document: vscode.TextDocument | undefined, uriOf: (file: string) => vscode.Uri): vscode.Diagnostic {
     const diagnostic = new vscode.Diagnostic(toRange(d.range, document), d.message, SEVERITY[d.severity]);
     diagnostic.source = SOURCE;
     diagnostic.code = d.code;
+    if (d.related) {
+        diagnostic.relatedInformation = d.related.map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uriOf(r.file), toRange(r.range, undefined)), r.message));
+    }
     return diagnostic;
 }
 
