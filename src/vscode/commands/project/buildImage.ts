@@ -12,6 +12,8 @@ import { isDirectory, optionsArgument, pick, readText, uriArgument } from './pro
 export interface BuildImageOptions {
     /** Skips the tag prompt. */
     tag: string;
+    /** The Dockerfile relative to the folder given (compose `build.dockerfile`); `Dockerfile` when unset. */
+    dockerfile?: string;
 }
 
 export interface BuildImageResult {
@@ -94,7 +96,10 @@ export function buildImageCommand(services: ExtensionServices, output: vscode.Ou
         }
         // From the explorer the second argument is the list of selected files: only a plain object is options.
         const options = optionsArgument<BuildImageOptions>(optionsArg);
-        const { dir, dockerfile } = await resolveDockerfile(arg);
+        const resolved = await resolveDockerfile(arg);
+        const dir = resolved.dir;
+        // The compose file's build.dockerfile, relative to its context (the folder given), as `docker compose build`.
+        const dockerfile = options.dockerfile ?? resolved.dockerfile;
         const tag = options.tag ?? (await askTag(dir));
         const problem = validateImageName(tag, 'tag');
         if (problem) throw new Error(problem);
