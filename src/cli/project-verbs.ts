@@ -10,7 +10,7 @@ import { formatBytes } from '../core/build/context';
 import { describeStep } from '../core/build/progress';
 import { defaultBuildTag } from '../core/build/tag';
 import { applyScaffold, conflicts, planScaffold, SCAFFOLD_VARIANTS, type ScaffoldDecision, type ScaffoldVariant } from '../core/scaffold/plan';
-import { completeScaffoldInput, findTemplatesDir } from '../core/scaffold/input';
+import { completeScaffoldInput, findTemplatesDir, validateRegistry } from '../core/scaffold/input';
 import { existingFileReader, fileWriter, templateReader } from '../core/scaffold/node-fs';
 import { probe, probeDuring, renderBarChart, renderTextTable, renderVersionShift, summarize } from '../core/probe/probe';
 
@@ -51,6 +51,7 @@ const scaffold: Verb = {
         'app-port': { type: 'string' },
         'stats-port': { type: 'string' },
         image: { type: 'string' },
+        registry: { type: 'string' },
         'base-image': { type: 'string' },
         'haproxy-image': { type: 'string' },
         stack: { type: 'string' },
@@ -62,6 +63,10 @@ const scaffold: Verb = {
         if (!SCAFFOLD_VARIANTS.includes(variant as ScaffoldVariant)) {
             throw new UsageError(`--variant is ${SCAFFOLD_VARIANTS.join(' or ')} (got "${variant}")`);
         }
+        const registry = stringValue(args, 'registry');
+        if (registry !== undefined && stringValue(args, 'image') !== undefined) throw new UsageError('--registry and --image both name the app image: give one');
+        const registryProblem = registry === undefined ? undefined : validateRegistry(registry);
+        if (registryProblem) throw new UsageError(registryProblem);
         const input = completeScaffoldInput({
             variant: variant as ScaffoldVariant,
             targetDir,
@@ -71,6 +76,7 @@ const scaffold: Verb = {
             appPort: intOption(args, 'app-port', 1, 65535),
             statsPort: intOption(args, 'stats-port', 1, 65535),
             image: stringValue(args, 'image'),
+            registry,
             baseImage: stringValue(args, 'base-image'),
             haproxyImage: stringValue(args, 'haproxy-image'),
             stackName: stringValue(args, 'stack'),
@@ -88,9 +94,13 @@ const scaffold: Verb = {
             const verb = result.written.includes(file.relPath) ? (file.action === 'conflict' ? 'overwrote' : 'created') : 'identical';
             io.stdout.write(`${verb.padEnd(10)} ${path.join(targetDir, file.relPath)}\n`);
         }
+        // With a registry the nodes pull the pushed image, pinned by digest; without, only this node has it.
+        const compose = path.join(targetDir, 'docker-compose.yaml');
         io.stderr.write(
             `Next: swarm-stacks build -t ${input.image} ${targetDir}\n` +
-                `      swarm-stacks deploy -c ${path.join(targetDir, 'docker-compose.yaml')} --resolve-image never ${input.stackName ?? 'prod'}\n`,
+                (registry
+                    ? `      swarm-stacks push ${input.image}\n      swarm-stacks deploy -c ${compose} --with-registry-auth ${input.stackName ?? 'prod'}\n`
+                    : `      swarm-stacks deploy -c ${compose} --resolve-image never ${input.stackName ?? 'prod'}\n`),
         );
         return 0;
     },

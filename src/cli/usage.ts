@@ -17,6 +17,7 @@ Commands:
   lint       Check compose files and print their problems
   scaffold   Write a new load-balanced project (Node.js app + HAProxy)
   build      Build an image from a folder through the Engine API
+  push       Push an image to its registry with the Docker CLI's credentials
   probe      Send requests to a URL and show which hostnames answer
   node       List the swarm's nodes; drain, pause, activate, promote, demote, label them
 
@@ -65,6 +66,10 @@ Options:
       --wait                Wait until the touched services have converged
       --wait-timeout SECS   Bound of --wait (default 600)
       --no-dotenv           Do not read .env (strict parity with docker stack deploy)
+      --with-registry-auth  Send the registry credentials (~/.docker/config.json) with each service,
+                            so that every node can pull from a private registry. The digest lookup of
+                            --resolve-image always sends them; with this flag a refused login stops
+                            the deploy before anything is applied
 ${common}`,
     rm: `Usage: swarm-stacks rm [--wait] STACK [STACK...]
 
@@ -98,6 +103,7 @@ Roll a service to a new image, honouring its update_config, and wait until it ha
 
 Options:
       --image IMAGE         The new image
+      --with-registry-auth  Send the registry credentials of IMAGE with the update
   -d, --detach              Do not wait
       --wait-timeout SECS   Bound of the wait (default 600)
 ${common}`,
@@ -151,6 +157,8 @@ Options:
       --app-port P         Port the app listens on in its container (default 8080)
       --stats-port P       Port of HAProxy's stats page (default 8404)
       --image I            The app image (default NAME:latest)
+      --registry R         Registry of the app image: it becomes R/NAME:latest (R: a host such as
+                           127.0.0.1:5000 or registry.example.com, optionally with a path)
       --base-image I       FROM of the Dockerfile (default node:20-alpine)
       --haproxy-image I    The proxy image (default haproxy:2.6)
       --stack S            Resolve tasks.S_NAME in haproxy.cfg (default: tasks.NAME, any stack name)
@@ -170,6 +178,20 @@ Options:
   -f, --file FILE          The Dockerfile (default DIR/Dockerfile)
       --build-arg K=V      Build-time variable (repeat for several)
   -q, --quiet              Print only the image ID
+${common}`,
+    push: `Usage: swarm-stacks push [-q] IMAGE
+
+Push IMAGE (registry/name[:tag], :latest when untagged) from the engine to its registry, as docker push
+does. The credentials are those the Docker CLI would use: DOCKER_CONFIG or ~/.docker/config.json, its
+auths, credsStore and credHelpers (docker-credential-<helper> get). Progress goes to stderr; stdout gets
+IMAGE@DIGEST when the push is done. A refused login or an unreachable registry is one sentence naming the
+registry and how to log in. A registry that stops answering half-way is given up after --stall-timeout,
+saying which layers got there; the tag is pushed last, so the registry never has half an image under it.
+
+Options:
+  -q, --quiet              No progress, only IMAGE@DIGEST
+      --stall-timeout SECS Give up when the engine has been retrying for this long without progress
+                           (default 20)
 ${common}`,
     probe: `Usage: swarm-stacks probe [-n N] [-c C] [--during SECONDS] URL
 

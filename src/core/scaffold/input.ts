@@ -3,6 +3,7 @@
  * ScaffoldInput with the variant's defaults. Shared by the editor command and the command line. Pure.
  */
 import * as path from 'node:path';
+import { ImageReferenceError, parseImageReference } from '../image-reference';
 import { DEFAULT_SCAFFOLD_VALUES, validateAppName, type ScaffoldInput, type ScaffoldVariant } from './plan';
 
 export interface ScaffoldAnswers {
@@ -15,8 +16,13 @@ export interface ScaffoldAnswers {
     /** The port the app listens on inside its container (default 8080). */
     appPort?: number;
     statsPort?: number;
-    /** The app image (default `<appName>:latest`). */
+    /** The app image (default `<appName>:latest`, or `<registry>/<appName>:latest` with a registry). */
     image?: string;
+    /**
+     * Where the image is pushed so that every node can pull it: a registry host (`registry.example.com`,
+     * `127.0.0.1:5000`), optionally with a path (`127.0.0.1:5000/team`, `docker.io/me`).
+     */
+    registry?: string;
     baseImage?: string;
     haproxyImage?: string;
     stackName?: string;
@@ -52,13 +58,41 @@ export function completeScaffoldInput(answers: ScaffoldAnswers): ScaffoldInput {
         port: answers.appPort ?? DEFAULT_APP_PORT,
         publishedPort: answers.publishedPort ?? defaults.publishedPort,
         statsPort: answers.statsPort ?? defaults.statsPort,
-        image: answers.image ?? `${appName}:latest`,
+        image: answers.image ?? imageInRegistry(answers.registry, appName),
         baseImage: answers.baseImage ?? defaults.baseImage,
         haproxyImage: answers.haproxyImage ?? defaults.haproxyImage,
     };
     if (answers.stackName !== undefined) input.stackName = answers.stackName;
     if (answers.slots !== undefined) input.slots = answers.slots;
     return input;
+}
+
+/** `<registry>/<appName>:latest`, or `<appName>:latest` without a registry. */
+export function imageInRegistry(registry: string | undefined, appName: string): string {
+    const prefix = normalizeRegistry(registry ?? '');
+    return prefix ? `${prefix}/${appName}:latest` : `${appName}:latest`;
+}
+
+/** `https://127.0.0.1:5000/team/` → `127.0.0.1:5000/team`: what goes before the image name. */
+export function normalizeRegistry(registry: string): string {
+    return registry.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
+}
+
+/**
+ * A registry prefix the image grammar accepts (the project's one grammar, ../image-reference.ts), or why not.
+ * A first part without `.` or `:` (and not `localhost`) is a Docker Hub namespace (`me` is `docker.io/me`),
+ * which is accepted too.
+ */
+export function validateRegistry(registry: string): string | undefined {
+    const prefix = normalizeRegistry(registry);
+    if (prefix === '') return undefined;
+    try {
+        parseImageReference(`${prefix}/app:latest`);
+        return undefined;
+    } catch (error) {
+        const why = error instanceof ImageReferenceError ? error.message : String(error);
+        return `The registry "${registry}" cannot prefix an image name (${why}): use a host such as registry.example.com or 127.0.0.1:5000, optionally with a path.`;
+    }
 }
 
 /** media/templates, searched upwards from `start` (dist/, out/src/cli/ or src/ of the extension). */

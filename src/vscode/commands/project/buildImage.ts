@@ -150,7 +150,12 @@ export function buildImageCommand(services: ExtensionServices, output: vscode.Ou
         );
         output.appendLine(vscode.l10n.t('Built {0} as {1} in {2} s', result.imageId, result.tags.join(', '), (result.durationMs / 1000).toFixed(1)));
         services.log.info(`Built ${result.imageId} as ${result.tags.join(', ')} from ${dir}`);
-        void vscode.window.showInformationMessage(vscode.l10n.t('Built image {0}.', tag));
+        // Offered, not done: pushing sends the image to a registry, which is the person's call.
+        const push = vscode.l10n.t('Push');
+        void vscode.window.showInformationMessage(vscode.l10n.t('Built image {0}.', tag), push).then(
+            (choice) => (choice === push ? vscode.commands.executeCommand('swarmStacks.pushImage', tag) : undefined),
+            (error: unknown) => services.log.error(String(error)),
+        );
         return { imageId: result.imageId, tags: result.tags, durationMs: result.durationMs };
     };
 }

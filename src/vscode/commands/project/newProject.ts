@@ -1,7 +1,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { CancelledError } from '../../../core/cancellation';
-import { appNameFromFolder, completeScaffoldInput, DEFAULT_REPLICAS } from '../../../core/scaffold/input';
+import { appNameFromFolder, completeScaffoldInput, DEFAULT_REPLICAS, imageInRegistry, validateRegistry } from '../../../core/scaffold/input';
 import { templateReader } from '../../../core/scaffold/node-fs';
 import {
     applyScaffold,
@@ -29,6 +29,8 @@ export interface NewProjectOptions {
     statsPort: number;
     baseImage: string;
     haproxyImage: string;
+    /** Registry of the app image (`127.0.0.1:5000`, `registry.example.com/team`); empty: the image stays local. */
+    registry: string;
     /** What to do with files that exist with other content, instead of asking (explicit consent). */
     onConflict: ScaffoldDecision;
     /** Open the compose file when done (default true). */
@@ -130,6 +132,17 @@ export function newProjectCommand(services: ExtensionServices, proposed: Propose
                 }),
             );
 
+        // Asked in the interactive sequence only (after the port): automation that answers up front and
+        // leaves it out keeps the image local, as before registries existed here.
+        const registry =
+            options.registry ??
+            (options.port !== undefined ? '' : (await input({
+                title: vscode.l10n.t('New Load-Balanced Project: registry'),
+                prompt: vscode.l10n.t('Registry to push the app image to, so that every node can pull it (e.g. registry.example.com or 127.0.0.1:5000). Leave empty to keep the image on this engine.'),
+                placeHolder: vscode.l10n.t('none: {0}', imageInRegistry(undefined, appName)),
+                validateInput: (v) => validateRegistry(v) ?? undefined,
+            })).trim());
+
         const config = vscode.workspace.getConfiguration('swarmStacks.scaffold');
         const scaffoldInput = completeScaffoldInput({
             variant,
@@ -137,6 +150,7 @@ export function newProjectCommand(services: ExtensionServices, proposed: Propose
             appName,
             replicas,
             publishedPort: port,
+            registry,
             appPort: options.appPort,
             statsPort: options.statsPort,
             baseImage: options.baseImage ?? config.get<string>('baseImage') ?? undefined,

@@ -31,6 +31,9 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
     const config = vscode.workspace.getConfiguration('swarmStacks.deploy', uri);
     const resolveImage = config.get<string>('resolveImage', 'always') as ResolveImageMode;
     const prune = config.get<boolean>('prune', false);
+    const withRegistryAuth = config.get<boolean>('withRegistryAuth', false);
+    // Loaded here: only pushes and deploys read registry credentials (those of the Docker CLI configuration).
+    const registryAuth = (await import('../../../core/registry/node-io')).nodeRegistryAuthSource(process.env);
     if (!RESOLVE_IMAGE_MODES.includes(resolveImage)) throw new Error(vscode.l10n.t('The setting swarmStacks.deploy.resolveImage must be always, changed or never.'));
 
     const loaded = stackFromCompose([uri.fsPath], { stackName, dotEnv: config.get<boolean>('readDotEnv', true) });
@@ -48,7 +51,7 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
 
     const plan = await withCancellableProgress(vscode.l10n.t('Planning stack {0}', stackName), (report, signal) => {
         report(vscode.l10n.t('Reading the stack from {0}', engine.endpoint.url));
-        return prepareDeploy(engine, specs, stackName, { resolveImage, prune, signal });
+        return prepareDeploy(engine, specs, stackName, { resolveImage, prune, signal, registryAuth, withRegistryAuth });
     });
     services.log.info(`Plan for stack ${stackName}:\n${describePlan(plan).join('\n')}`);
     for (const warning of plan.warnings) services.log.warn(warning.trim());
@@ -73,6 +76,8 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
         const result = await applyDeploy(engine, plan, {
             resolveImage,
             prune,
+            registryAuth,
+            withRegistryAuth,
             signal,
             onProgress: (line) => {
                 services.log.info(line);

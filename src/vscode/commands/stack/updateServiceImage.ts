@@ -13,7 +13,7 @@ export async function updateServiceImage(services: ExtensionServices, argument?:
     const image = typeof imageArgument === 'string' ? imageArgument : await pickImage(services, target.summary?.image);
     const engine = services.session.client;
     await withCancellableProgress(vscode.l10n.t('Updating {0} to {1}', target.name, image), async (report, signal) => {
-        const result = await sendImageUpdate(engine, target.name, image, { signal });
+        const result = await sendImageUpdate(engine, target.name, image, { signal, ...(await registryAuthFor(image)) });
         for (const warning of result.warnings) services.log.warn(warning);
         services.log.info(`Updating ${target.name} to ${image}`);
         void services.model.refresh();
@@ -59,4 +59,11 @@ async function pickImage(services: ExtensionServices, current: string | undefine
     } finally {
         for (const d of disposables) d.dispose();
     }
+}
+
+/** `--with-registry-auth` of `docker service update`, from the swarmStacks.deploy.withRegistryAuth setting. */
+async function registryAuthFor(image: string): Promise<{ authHeader?: string }> {
+    if (!vscode.workspace.getConfiguration('swarmStacks.deploy').get<boolean>('withRegistryAuth', false)) return {};
+    const { nodeRegistryAuthSource } = await import('../../../core/registry/node-io');
+    return { authHeader: await nodeRegistryAuthSource(process.env).authHeaderFor(image) };
 }

@@ -1,0 +1,162 @@
+/**
+ * The registry parts of the command line and the scaffold: `scaffold --registry`, `push` usage errors, and the
+ * deploy's digest lookup sending the credentials, refusing a wrong password under --with-registry-auth, and
+ * sending X-Registry-Auth with each service only with the flag (a scripted engine; the real registry is in
+ * test/engine/registry.test.ts).
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { PassThrough } from 'stream';
+
+import { runCli } from '../../src/cli/main';
+import '../../src/cli/project-verbs';
+import '../../src/cli/registry-verbs';
+import { decodeAuthHeader, encodeAuthHeader, type RegistryAuthSource } from '../../src/core/registry/credentials';
+import { completeScaffoldInput, imageInRegistry, validateRegistry } from '../../src/core/scaffold/input';
+import type { StackEngine } from '../../src/core/stack/engine';
+
+async function cli(args: string[], extra: { connect?: () => StackEngine; registryAuth?: RegistryAuthSource } = {}) {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (c: Buffer) => (out += c.toString()));
+    stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await runCli(args, { stdout, stderr, env: {}, ...(extra.connect ? { connect: extra.connect } : {}), ...(extra.registryAuth ? { registryAuth: extra.registryAuth } : {}) });
+    return { code, stdout: out, stderr: err };
+}
+
+describe('scaffold with a registry', () => {
+    it('prefixes the app image with the registry', () => {
+        assert.strictEqual(imageInRegistry('127.0.0.1:5000', 'web'), '127.0.0.1:5000/web:latest');
+        assert.strictEqual(imageInRegistry(' https://registry.example.com/team/ ', 'web'), 'registry.example.com/team/web:latest');
+        assert.strictEqual(imageInRegistry('', 'web'), 'web:latest');
+        assert.strictEqual(completeScaffoldInput({ targetDir: '/tmp/shop', registry: '127.0.0.1:5000' }).image, '127.0.0.1:5000/shop:latest');
+        assert.strictEqual(completeScaffoldInput({ targetDir: '/tmp/shop', registry: '127.0.0.1:5000', image: 'x:1' }).image, 'x:1');
+        assert.strictEqual(validateRegistry('127.0.0.1:5000'), undefined);
+        assert.strictEqual(validateRegistry('docker.io/me'), undefined);
+        assert.match(validateRegistry('bad registry!') ?? '', /^The registry "bad registry!" cannot prefix an image name/);
+        assert.match(validateRegistry('Reg.example.com/Team') ?? '', /lowercase/);
+    });
+
+    it('swarm-stacks scaffold --registry writes <registry>/<name>:latest into the compose file and says to push', async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sst-cli-registry-'));
+        try {
+            const target = path.join(dir, 'shop');
+            const r = await cli(['scaffold', '--registry', '127.0.0.1:5000', '--base-image', 'swarm-stacks-testbed/node:20', target]);
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.match(fs.readFileSync(path.join(target, 'docker-compose.yaml'), 'utf8'), /^ {4}image: 127\.0\.0\.1:5000\/shop:latest$/m);
+            assert.match(r.stderr, /swarm-stacks push 127\.0\.0\.1:5000\/shop:latest/);
+            assert.match(r.stderr, /--with-registry-auth/);
+            assert.strictEqual((await cli(['scaffold', '--registry', 'Bad Host', target])).code, 2);
+            assert.strictEqual((await cli(['scaffold', '--registry', '127.0.0.1:5000', '--image', 'x:1', target])).code, 2);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe('swarm-stacks push (usage)', () => {
+    it('needs one image and refuses a digest', async () => {
+        assert.strictEqual((await cli(['push'])).code, 2);
+        assert.strictEqual((await cli(['push', 'a', 'b'])).code, 2);
+        const digest = await cli(['push', `app@sha256:${'a'.repeat(64)}`]);
+        assert.strictEqual(digest.code, 2);
+        assert.match(digest.stderr, /cannot push a digest reference/);
+        assert.strictEqual((await cli(['push', '--stall-timeout', 'x', 'app'])).code, 2);
+        const help = await cli(['push', '--help']);
+        assert.strictEqual(help.code, 0);
+        assert.match(help.stdout, /Usage: swarm-stacks push/);
+    });
+});
+
+/** A scripted single-node swarm with no stack yet, whose registry accepts only `good`. */
+function scriptedSwarm() {
+    const seen = { distribution: [] as { image: string; authHeader?: string }[], created: [] as { image?: string; authHeader?: string }[] };
+    const none = async () => [];
+    const engine = {
+        endpoint: { url: 'unix:///scripted.sock' },
+        info: async () => ({ apiVersion: '1.41', swarm: { controlAvailable: true, localNodeState: 'active', nodes: 1 } }),
+        listServices: none,
+        listNetworks: none,
+        listSecrets: none,
+        listConfigs: none,
+        listNodes: none,
+        inspectNetwork: async () => {
+            throw Object.assign(new Error('no such network'), { kind: 'notFound' });
+        },
+        createNetwork: async () => ({ id: 'n1' }),
+        distributionInspect: async (image: string, params?: { authHeader?: string }) => {
+            seen.distribution.push({ image, authHeader: params?.authHeader });
+            const password = params?.authHeader ? decodeAuthHeader(params.authHeader).password : undefined;
+            if (password === undefined) throw Object.assign(new Error('x'), { kind: 'daemon', statusCode: 500, daemonMessage: `Head "http://127.0.0.1:5000/v2/app/manifests/1": no basic auth credentials` });
+            if (password !== 'good') throw Object.assign(new Error('x'), { kind: 'daemon', statusCode: 401, daemonMessage: 'unauthorized: authentication required' });
+            return { Descriptor: { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest: `sha256:${'d'.repeat(64)}`, size: 528 }, Platforms: [{ architecture: 'amd64', os: 'linux' }] };
+        },
+        createService: async (spec: { TaskTemplate: { ContainerSpec?: { Image?: string } } }, params?: { authHeader?: string }) => {
+            seen.created.push({ image: spec.TaskTemplate.ContainerSpec?.Image, authHeader: params?.authHeader });
+            return { id: `s${seen.created.length}`, warnings: [] };
+        },
+    };
+    return { engine: engine as unknown as StackEngine, seen };
+}
+
+function authWith(password: string): RegistryAuthSource {
+    const header = encodeAuthHeader({ username: 'u', password, serveraddress: '127.0.0.1:5000' });
+    return { authHeaderFor: async () => header, describe: () => 'test' };
+}
+
+describe('deploy and the registry (scripted engine)', () => {
+    let dir: string;
+    let compose: string;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sst-cli-deploy-registry-'));
+        compose = path.join(dir, 'docker-compose.yaml');
+        fs.writeFileSync(compose, 'version: "3.8"\nservices:\n  app:\n    image: 127.0.0.1:5000/app:1\n');
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('the digest lookup sends the credentials and pins; services get X-Registry-Auth only with --with-registry-auth', async () => {
+        const plain = scriptedSwarm();
+        const r1 = await cli(['deploy', '-c', compose, 'prod'], { connect: () => plain.engine, registryAuth: authWith('good') });
+        assert.strictEqual(r1.code, 0, r1.stderr);
+        assert.strictEqual(decodeAuthHeader(plain.seen.distribution[0]!.authHeader!).password, 'good');
+        assert.deepStrictEqual(plain.seen.created, [{ image: `127.0.0.1:5000/app:1@sha256:${'d'.repeat(64)}`, authHeader: undefined }]);
+
+        const withAuth = scriptedSwarm();
+        const r2 = await cli(['deploy', '--with-registry-auth', '-c', compose, 'prod'], { connect: () => withAuth.engine, registryAuth: authWith('good') });
+        assert.strictEqual(r2.code, 0, r2.stderr);
+        assert.strictEqual(decodeAuthHeader(withAuth.seen.created[0]!.authHeader!).password, 'good');
+    });
+
+    it('a wrong password: one sentence naming the registry and docker login; with --with-registry-auth nothing is deployed', async () => {
+        const plain = scriptedSwarm();
+        const warned = await cli(['deploy', '-c', compose, 'prod'], { connect: () => plain.engine, registryAuth: authWith('wrong') });
+        assert.strictEqual(warned.code, 0, warned.stderr);
+        assert.match(warned.stderr, /could not be accessed on a registry to record/);
+        assert.match(warned.stderr, /The registry 127\.0\.0\.1:5000 refused the credentials for the digest of 127\.0\.0\.1:5000\/app:1 \(unauthorized: authentication required\): log in with `docker login 127\.0\.0\.1:5000` and try again\./);
+
+        const strict = scriptedSwarm();
+        const refused = await cli(['deploy', '--with-registry-auth', '-c', compose, 'prod'], { connect: () => strict.engine, registryAuth: authWith('wrong') });
+        assert.strictEqual(refused.code, 1);
+        assert.match(refused.stderr, /The registry 127\.0\.0\.1:5000 refused the credentials .*`docker login 127\.0\.0\.1:5000`/);
+        assert.match(refused.stderr, /Nothing was deployed\./);
+        assert.deepStrictEqual(strict.seen.created, []);
+    });
+
+    it('credentials that cannot be read stop a --with-registry-auth deploy before anything is sent', async () => {
+        const s = scriptedSwarm();
+        const broken: RegistryAuthSource = {
+            authHeaderFor: async () => {
+                throw new Error('The credential helper docker-credential-pass (configured in /x/config.json) is not installed or not on the PATH.');
+            },
+            describe: () => undefined,
+        };
+        const r = await cli(['deploy', '--with-registry-auth', '-c', compose, 'prod'], { connect: () => s.engine, registryAuth: broken });
+        assert.strictEqual(r.code, 1);
+        assert.match(r.stderr, /docker-credential-pass .*not installed/);
+        assert.deepStrictEqual(s.seen.created, []);
+    });
+});
