@@ -305,15 +305,20 @@ export interface DeployResult {
     warnings: string[];
 }
 
-/** A deploy that stopped part-way: what was applied and what was not, and why. */
+/**
+ * A deploy that stopped part-way: what was applied and what was not, and why. When the engine itself was lost
+ * (unreachable, or silent past the timeout), that is said once, not once per step it stopped.
+ */
 export class PartialDeployError extends Error {
     constructor(
         readonly applied: AppliedStep[],
         readonly notApplied: string[],
         readonly failures: string[],
+        readonly lostEngine?: string,
     ) {
         super(
-            `${failures.join('\n')}\n` +
+            [...failures, ...(lostEngine !== undefined ? [`Lost the engine part-way: ${lostEngine}`] : [])].join('\n') +
+                '\n' +
                 `Applied: ${applied.length ? applied.map((a) => `${a.action} ${a.kind} ${a.name}`).join(', ') : 'nothing'}.\n` +
                 `Not applied: ${notApplied.length ? notApplied.join(', ') : 'nothing'}.\n` +
                 'Deploying again continues from what the engine now holds.',
@@ -340,7 +345,10 @@ export async function applyDeploy(engine: StackEngine, plan: DeployPlan, options
         ...plan.services.filter((s) => s.action !== 'unchanged').map((s) => `${s.action} service ${s.name}`),
     ]);
 
+    /** Once the engine is lost, no further request is sent: the rest is "not applied", not a failure each. */
+    let lostEngine: string | undefined;
     const step = async <T>(label: string, record: Omit<AppliedStep, 'id'>, work: () => Promise<T & { id?: string }>): Promise<(T & { id?: string }) | undefined> => {
+        if (lostEngine !== undefined) return undefined;
         try {
             const result = await work();
             applied.push({ ...record, id: result.id });
@@ -348,12 +356,14 @@ export async function applyDeploy(engine: StackEngine, plan: DeployPlan, options
             return result;
         } catch (error) {
             if (options.signal?.aborted) throw error;
-            failures.push(error instanceof Error ? error.message : String(error));
+            const lost = engineLost(error);
+            if (lost !== undefined) lostEngine ??= lost;
+            else failures.push(error instanceof Error ? error.message : String(error));
             return undefined;
         }
     };
     const stopIfFailed = () => {
-        if (failures.length) throw new PartialDeployError(applied, [...pending], failures);
+        if (failures.length || lostEngine !== undefined) throw new PartialDeployError(applied, [...pending], failures, lostEngine);
     };
 
     await mapLimit(plan.prune, SERVICE_CONCURRENCY, (p) =>
@@ -374,7 +384,7 @@ export async function applyDeploy(engine: StackEngine, plan: DeployPlan, options
                     try {
                         return await engine.createNetwork({ ...n.spec, Driver: n.spec.Driver || 'overlay' }, call);
                     } catch (error) {
-                        throw new Error(`failed to create network ${n.name}: ${error instanceof Error ? error.message : String(error)}`);
+                        throw new Error(`failed to create network ${n.name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
                     }
                 }),
             ),
@@ -467,6 +477,20 @@ async function wrap<T>(prefix: string, work: () => Promise<T>): Promise<T> {
         if (isCancellation(error)) throw error;
         throw new Error(`${prefix}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+}
+
+/**
+ * The message of the engine's own failure to answer (the Docker door's `unreachable` or `timeout`, found through
+ * the causes a step wraps it in), or undefined when the engine answered (a refusal is the step's own failure).
+ */
+function engineLost(error: unknown): string | undefined {
+    let current: unknown = error;
+    for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+        const kind = errorKind(current);
+        if (kind === 'unreachable' || kind === 'timeout') return current.message;
+        current = current.cause;
+    }
+    return undefined;
 }
 
 /** The services a deploy touched, for `--wait`. */
