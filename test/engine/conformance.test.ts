@@ -35,7 +35,7 @@ const NOT_STORED_BY_API_1_41: Record<string, string> = {
 /**
  * Differences of the Docker CLI on the machine from the CLI our spec describes (v29.7.2), applied to
  * what the CLI stored. Only the CLI's side is changed, so a bug of ours still shows.
- * - `dns` entries that are not IP addresses: v29 drops them (stack-deploy-spec §2.2, convert/service.go
+ * - `dns` entries that are not IP addresses: v29 drops them (docker/cli `cli/compose/convert/service.go`
  *   parses them as netip.Addr); v28 sends them verbatim, and the engine stores them. We follow v29.
  */
 function asDockerCli29(snapshot: StackSnapshot): boolean {

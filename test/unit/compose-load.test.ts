@@ -154,7 +154,7 @@ describe('compose load: docker/cli full-example.yml', function () {
     });
 });
 
-describe('compose load: environment (§2.9) and .env', function () {
+describe('compose load: environment (docker/cli `cli/compose/loader/loader.go`) and .env', function () {
     // schema compilation takes a few hundred ms per version; generous for busy machines
     this.timeout(30_000);
     const compose = `services:
@@ -225,7 +225,7 @@ describe('compose load: environment (§2.9) and .env', function () {
     });
 });
 
-describe('compose load: versions (§4.4)', function () {
+describe('compose load: versions (docker/cli `cli/compose/schema/schema.go`)', function () {
     // schema compilation takes a few hundred ms per version; generous for busy machines
     this.timeout(30_000);
     const body = 'services:\n  web:\n    image: nginx\n';
@@ -408,7 +408,7 @@ describe('compose load: loader errors and extra checks', function () {
     });
 });
 
-describe('compose load: multi-file merge (§4.5, merge_test.go cases with own inputs)', function () {
+describe('compose load: multi-file merge (docker/cli cli/compose/loader/merge.go, merge_test.go cases with own inputs)', function () {
     // schema compilation takes a few hundred ms per version; generous for busy machines
     this.timeout(30_000);
     const base = (svc: string, top = '') => `services:\n  web:\n${svc}${top}`;

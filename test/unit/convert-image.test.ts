@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { normalizeImageReference, parseImageReference } from '../../src/core/image-reference';
 
-describe('image reference normalisation (§1.5)', () => {
+describe('image reference normalisation (docker/cli `cli/command/stack/deploy_composefile.go`)', () => {
     const hex = 'a'.repeat(64);
     const dig = 'sha256:' + 'b'.repeat(64);
     const cases: [string, string][] = [

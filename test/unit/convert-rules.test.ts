@@ -1,4 +1,4 @@
-/** Table tests, one block per mapping rule of stack-deploy-spec §2 and the quirks of §8. */
+/** Table tests, one block per mapping rule of docker/cli's conversion (`cli/compose/convert/*.go`) and the quirks an interchangeable implementation must decide on. */
 import * as assert from 'assert';
 import { ConversionError, convertStack, resolveObjectIds, convertRestartPolicy, convertExtraHosts, shlexSplit, effectiveCapabilities } from '../../src/core/compose/convert';
 import type { ContainerSpec, ServiceSpec } from '../../src/core/specs';
@@ -23,7 +23,7 @@ function fails(yamlService: string, message: string, pathStr?: string, top = '')
     );
 }
 
-describe('convert rules: skeleton (§2.1)', () => {
+describe('convert rules: skeleton (docker/cli `cli/compose/convert/service.go`)', () => {
     it('minimal service has every always-present field', () => {
         assert.deepStrictEqual(wire(svc('image: x')), {
             Name: 's_web',
@@ -55,7 +55,7 @@ describe('convert rules: skeleton (§2.1)', () => {
     });
 });
 
-describe('convert rules: scalar container fields (§2.2)', () => {
+describe('convert rules: scalar container fields (docker/cli `cli/compose/convert/service.go`)', () => {
     const cases: [string, string, keyof ContainerSpec, unknown][] = [
         ['hostname', 'hostname: "{{.Task.Slot}}"', 'Hostname', '{{.Task.Slot}}'],
         ['user', 'user: "1000:1000"', 'User', '1000:1000'],
@@ -92,7 +92,7 @@ describe('convert rules: scalar container fields (§2.2)', () => {
     }
 });
 
-describe('convert rules: environment (§2.9)', () => {
+describe('convert rules: environment (docker/cli `cli/compose/loader/loader.go`)', () => {
     const cases: [string, string, string[] | undefined][] = [
         ['list sorted byte-wise', 'environment: [b=1, B=2, a=, c]', ['B=2', 'a=', 'b=1', 'c']],
         ['map with null and numbers', 'environment: {Z: 2.5, Y: null, X: 10, W: ""}', ['W=', 'X=10', 'Y', 'Z=2.5']],
@@ -114,7 +114,7 @@ describe('convert rules: environment (§2.9)', () => {
     });
 });
 
-describe('convert rules: extra_hosts, capabilities, shlex (§2.9)', () => {
+describe('convert rules: extra_hosts, capabilities, shlex (docker/cli `cli/compose/loader/loader.go`)', () => {
     const hosts: [string, unknown, string[]][] = [
         ['list host:ip keeps order', ['b:1.1.1.1', 'a:2.2.2.2'], ['1.1.1.1 b', '2.2.2.2 a']],
         ['list host=ip and v6 brackets', ['h=::1', 'g:[::2]', 'nosep'], ['::1 h', '::2 g']],
@@ -147,7 +147,7 @@ describe('convert rules: extra_hosts, capabilities, shlex (§2.9)', () => {
     it('shlex unclosed quote is an error', () => fails('image: x\ncommand: "a \'b"', 'service web: EOF found when expecting closing quote', 'services.web.command'));
 });
 
-describe('convert rules: ports (§2.3)', () => {
+describe('convert rules: ports (docker/cli `cli/compose/loader/loader.go`, `opts/swarmopts/port.go`)', () => {
     const p = (y: string): unknown => wire(svc(`image: x\nports: ${y}`).EndpointSpec);
     const I = (t: number, pub?: number, proto = 'tcp') => ({ Protocol: proto, TargetPort: t, ...(pub ? { PublishedPort: pub } : {}), PublishMode: 'ingress' });
     const cases: [string, string, unknown][] = [
@@ -177,7 +177,7 @@ describe('convert rules: ports (§2.3)', () => {
     for (const [y, m] of errs) it(`error ${y}`, () => fails(`image: x\nports: [${y}]`, m, 'services.web.ports.0'));
 });
 
-describe('convert rules: networks and aliases (§1.3, §2.4)', () => {
+describe('convert rules: networks and aliases (docker/cli `cli/command/stack/deploy_composefile.go`, `cli/compose/convert/compose.go`, `cli/compose/convert/service.go`)', () => {
     it('only used networks are created; name:, driver, labels, options, internal, attachable, IPAM', () => {
         const out = convertYaml(`
 services:
@@ -221,7 +221,7 @@ networks:
     });
 });
 
-describe('convert rules: deploy (§2.5)', () => {
+describe('convert rules: deploy (docker/cli `cli/compose/convert/service.go`)', () => {
     const modes: [string, string, unknown][] = [
         ['absent', '{}', { Replicated: {} }],
         ['replicas 0 kept', '{replicas: 0}', { Replicated: { Replicas: 0 } }],
@@ -286,7 +286,7 @@ describe('convert rules: deploy (§2.5)', () => {
     });
 });
 
-describe('convert rules: healthcheck and logging (§2.8, §2.2)', () => {
+describe('convert rules: healthcheck and logging (docker/cli `cli/compose/convert/service.go`)', () => {
     const hc: [string, string, unknown][] = [
         ['string → CMD-SHELL', '{test: "curl -f x"}', { Test: ['CMD-SHELL', 'curl -f x'] }],
         ['list verbatim', '{test: [CMD, a], interval: 5s, timeout: 2s, start_period: 1s, start_interval: 1s, retries: 3}', { Test: ['CMD', 'a'], Interval: 5e9, Timeout: 2e9, StartPeriod: 1e9, StartInterval: 1e9, Retries: 3 }],
@@ -302,7 +302,7 @@ describe('convert rules: healthcheck and logging (§2.8, §2.2)', () => {
     });
 });
 
-describe('convert rules: volumes → mounts (§2.6)', () => {
+describe('convert rules: volumes → mounts (docker/cli `cli/compose/convert/volume.go`)', () => {
     const top = 'volumes:\n  data: {labels: {a: b}, driver: local, driver_opts: {type: tmpfs}}\n  plain: null\n  ext: {external: true}\n  extn: {external: {name: other}}\n  named: {name: exact}\n';
     const m = (v: string): unknown => wire(cs(`image: x\nvolumes: [${v}]`, top).Mounts);
     const NS = { 'com.docker.stack.namespace': 's' };
@@ -340,7 +340,7 @@ describe('convert rules: volumes → mounts (§2.6)', () => {
     for (const [v, msg] of errs) it(`error: ${msg}`, () => fails(`image: x\nvolumes: [${v}]`, `service web: ${msg}`, 'services.web.volumes.0', top));
 });
 
-describe('convert rules: secrets, configs, credential_spec (§1.4, §2.7)', () => {
+describe('convert rules: secrets, configs, credential_spec (docker/cli `cli/compose/convert/compose.go`, `cli/compose/convert/service.go`)', () => {
     const top = `
 secrets:
   s1: {file: ./s1.txt, labels: [l=1]}

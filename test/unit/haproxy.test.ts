@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { HAPROXY, haproxyCheck } from './support/haproxy-check';
+import { haproxyCheck } from './support/haproxy-check';
 import {
     ARCHIVED_DOCKERCLOUD_HAPROXY_ADVICE,
     checkServerTemplateSlots,
@@ -12,36 +12,17 @@ import {
     keyValueMap,
 } from '../../src/core/haproxy/generate';
 
-const CAPTURE = '/work/shared/fixtures/cli-api-capture/compose';
+/** The inputs of the Docker CLI capture: the blog's compose file, and the verified working pair. */
+const CAPTURE = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'cli-api-capture', 'compose');
 
 function loadYaml(file: string): ComposeLike {
     return parseYaml(fs.readFileSync(file, 'utf8')) as ComposeLike;
 }
 
 
-/** The blog's compose file, inline, for when the shared capture is not on this machine. */
-const BLOG_LITERAL: ComposeLike = {
-    services: {
-        test: {
-            image: 'test',
-            environment: ['SERVICE_PORTS=8080'],
-            deploy: { replicas: 20 },
-            networks: ['web'],
-        },
-        proxy: {
-            image: 'dockercloud/haproxy',
-            environment: ['BALANCE=leastconn'],
-            volumes: ['/var/run/docker.sock:/var/run/docker.sock'],
-            networks: ['web'],
-            deploy: { placement: { constraints: ['node.role == manager'] } },
-        },
-    },
-    networks: { web: {} },
-};
-
+/** The blog's compose file, as the Docker CLI capture used it (test/fixtures/cli-api-capture/README.md). */
 function blogLiteral(): ComposeLike {
-    const file = path.join(CAPTURE, 'blog-literal.docker-compose.yaml');
-    return fs.existsSync(file) ? loadYaml(file) : BLOG_LITERAL;
+    return loadYaml(path.join(CAPTURE, 'blog-literal.docker-compose.yaml'));
 }
 
 describe('haproxy: isArchivedDockercloudHaproxy', () => {
@@ -162,7 +143,6 @@ describe('haproxy: generateHaproxyConfig', () => {
     });
 
     it('produces configurations that `haproxy -c` accepts (tasks.* need not resolve thanks to init-addr none)', function () {
-        if (!fs.existsSync(HAPROXY)) this.skip();
         this.timeout(20000);
         const multi: ComposeLike = {
             services: {
@@ -201,11 +181,8 @@ describe('haproxy: checkServerTemplateSlots', () => {
     ].join('\n');
 
     it('finds nothing when slots cover the replicas (the verified capture: 60 slots, 20 replicas)', () => {
-        const dir = CAPTURE;
-        if (fs.existsSync(path.join(dir, 'haproxy.cfg'))) {
-            const text = fs.readFileSync(path.join(dir, 'haproxy.cfg'), 'utf8');
-            assert.deepEqual(checkServerTemplateSlots(text, loadYaml(path.join(dir, 'docker-compose.yaml'))), []);
-        }
+        const text = fs.readFileSync(path.join(CAPTURE, 'haproxy.cfg'), 'utf8');
+        assert.deepEqual(checkServerTemplateSlots(text, loadYaml(path.join(CAPTURE, 'docker-compose.yaml'))), []);
         const compose: ComposeLike = { services: { test: { deploy: { replicas: 20 } }, other: { deploy: { replicas: 5 } }, glob: { deploy: { mode: 'global' } } } };
         assert.deepEqual(checkServerTemplateSlots(cfg, compose), []);
     });
@@ -230,7 +207,6 @@ describe('haproxy: checkServerTemplateSlots', () => {
 
     it('checks the captured working pair when the replicas grow past its slots', () => {
         const file = path.join(CAPTURE, 'docker-compose.yaml');
-        if (!fs.existsSync(file)) return;
         const compose = loadYaml(file) as { services: Record<string, { deploy: { replicas?: number } }> };
         compose.services['test']!.deploy.replicas = 61;
         const text = fs.readFileSync(path.join(CAPTURE, 'haproxy.cfg'), 'utf8');

@@ -209,7 +209,7 @@ describe('deploy plan', () => {
         assert.ok(describePlan(plan).includes('    Mode.Replicated.Replicas: 50 → 20'));
     });
 
-    it('keeps the running image under changed/never when the compose image equals the last deploy label (CLI §1.5)', () => {
+    it('keeps the running image under changed/never when the compose image equals the last deploy label (docker/cli `cli/command/stack/deploy_composefile.go`)', () => {
         const running = serviceSpec('prod_test', 'test:latest', 1);
         running.TaskTemplate.ContainerSpec = { ...running.TaskTemplate.ContainerSpec, Image: 'test:latest@sha256:abc' };
         const state = emptyState();

@@ -1,5 +1,5 @@
 /**
- * `ports:` → `EndpointSpec.Ports` (stack-deploy-spec §2.3).
+ * `ports:` → `EndpointSpec.Ports` (docker/cli `cli/compose/loader/loader.go`, `opts/swarmopts/port.go`).
  */
 import type { PortConfig } from '../specs';
 import type { ServicePortConfig } from './types';

@@ -1,6 +1,6 @@
 /**
  * Small helpers shared by the compose → Engine conversion (convert*.ts).
- * Behaviour follows docker/cli as described in docs stack-deploy-spec §2.9/§2.10; no code copied.
+ * Behaviour follows docker/cli (`cli/compose/convert/`, `cli/compose/loader/loader.go`); no code copied.
  */
 import * as path from 'path';
 import type { ListOrDict } from './types';

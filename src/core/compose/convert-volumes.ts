@@ -1,5 +1,5 @@
 /**
- * Service `volumes:` → `ContainerSpec.Mounts` (stack-deploy-spec §2.6).
+ * Service `volumes:` → `ContainerSpec.Mounts` (docker/cli `cli/compose/convert/volume.go`).
  */
 import type { Mount } from '../specs';
 import type { ServiceVolumeConfig, VolumeConfig } from './types';

@@ -1,6 +1,6 @@
 /**
  * Compose model → Engine API specs, exactly as `docker stack deploy` converts them
- * (docs: shared/reference/stack-deploy-spec.md §1.3–1.5, §2). Pure: file reads are injected.
+ * (docker/cli `cli/command/stack/deploy_composefile.go`, `cli/compose/convert/compose.go`, `cli/compose/convert/service.go`). Pure: file reads are injected.
  *
  * Secret and config references need object IDs, which exist only after the objects were created:
  * the specs carry `SecretName`/`ConfigName` with `SecretID`/`ConfigID` = "" and
@@ -84,7 +84,7 @@ export interface ConvertOptions {
      */
     env?: Record<string, string | undefined>;
     /**
-     * Apply the client-side tag normalisation (§1.5: `nginx` → `nginx:latest`) to
+     * Apply the client-side tag normalisation (`cli/command/stack/deploy_composefile.go`: `nginx` → `nginx:latest`) to
      * `ContainerSpec.Image`. Default false: the image is the compose string, as the CLI's
      * conversion produces it (the `com.docker.stack.image` label always keeps the compose string).
      */
@@ -206,7 +206,7 @@ function serviceNetworkKeys(svc: ServiceConfig): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// networks (§1.3)
+// networks (docker/cli `cli/command/stack/deploy_composefile.go`, `cli/compose/convert/compose.go`)
 
 function convertNetworks(config: ComposeConfig, stackName: string): { networks: StackNetwork[]; externalNetworks: string[] } {
     const used = new Set<string>();
@@ -249,7 +249,7 @@ function convertNetworks(config: ComposeConfig, stackName: string): { networks: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// secrets / configs (§1.4)
+// secrets / configs (docker/cli `cli/compose/convert/compose.go`)
 
 function fileObjectData(
     kind: 'secret' | 'config',
@@ -318,7 +318,7 @@ function convertConfigs(config: ComposeConfig, options: ConvertOptions): StackCo
 }
 
 // ---------------------------------------------------------------------------------------------
-// service pieces (§2)
+// service pieces (docker/cli `cli/compose/convert/service.go`)
 
 function environmentOf(svc: ServiceConfig, env: Record<string, string | undefined> | undefined): Record<string, string | null> {
     if (svc.resolvedEnvironment) return svc.resolvedEnvironment;
@@ -364,7 +364,7 @@ function shellWords(v: string | string[] | undefined | null, path: (string | num
     return words.length > 0 ? words : undefined;
 }
 
-/** `extra_hosts` → `"ip host"` entries (§2.9). */
+/** `extra_hosts` → `"ip host"` entries (docker/cli `cli/compose/loader/loader.go`). */
 export function convertExtraHosts(v: ListOrDict | undefined | null): string[] {
     if (v === undefined || v === null) return [];
     let entries: string[];
@@ -454,7 +454,7 @@ function convertHealthcheck(h: HealthcheckConfig | undefined | null, path: (stri
     return out;
 }
 
-/** `deploy.restart_policy`, or the legacy `restart:` string (§2.5). */
+/** `deploy.restart_policy`, or the legacy `restart:` string (docker/cli `cli/compose/convert/service.go`). */
 export function convertRestartPolicy(
     restart: string | undefined,
     policy: RestartPolicyConfig | undefined | null,
@@ -854,7 +854,7 @@ function convertService(
 /**
  * Convert a loaded compose config into everything `docker stack deploy` would create.
  * Throws ConversionError (CLI message + path into the config) on the first problem; unlike the
- * CLI, nothing has been created at that point (see §8.5).
+ * CLI, nothing has been created at that point (docker/cli `cli/command/stack/deploy_composefile.go` creates the networks first).
  */
 export function convertStack(config: ComposeConfig, options: ConvertOptions): StackSpecs {
     const warnings: ConversionWarning[] = [];

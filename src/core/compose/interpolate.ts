@@ -1,7 +1,7 @@
 /**
  * Variable substitution as docker/cli `cli/compose/template` + `cli/compose/interpolation` do it.
  *
- * Quirks (spec §4.1) — what we keep and why:
+ * Quirks (docker/cli `cli/compose/template/template.go`) — what we keep and why:
  *  - KEPT: the unbraced form takes an operator tail: `$NAME-app` is `${NAME-app}` (the `-app` suffix is lost
  *    when NAME is set). Keeping it means the same file deploys the same on both tools.
  *  - KEPT: the default text runs to the next `}` (`${X:-a}b}` → `a` + `b}`).

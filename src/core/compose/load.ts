@@ -1,5 +1,5 @@
 /**
- * Compose loading as `docker stack deploy -c … -c …` does it (spec §1.2 step 2, §2.9, §2.10, §3, §4),
+ * Compose loading as `docker stack deploy -c … -c …` does it (docker/cli `cli/command/stack/loader.go`, `cli/compose/loader/loader.go`, `cli/compose/schema/schema.go`),
  * with every problem reported as a located Diagnostic instead of "first error wins".
  *
  * Pipeline per file: size/binary checks → YAML (go-yaml v3 value semantics, yaml-source.ts) → top-level mapping
@@ -10,7 +10,7 @@
  *
  * Decisions (documented where the CLI leaves a choice):
  *  - We report all problems, the CLI stops at the first. `config` is undefined whenever there is an error.
- *  - Environment (§2.9) is resolved here into `ServiceConfig.resolvedEnvironment` (env_file files in order,
+ *  - Environment (docker/cli `cli/compose/loader/loader.go`) is resolved here into `ServiceConfig.resolvedEnvironment` (env_file files in order,
  *    then `environment`, and for null-or-empty values the *process* env wins). `.env` values never take part
  *    in that precedence — only in interpolation — as with the CLI's process env vs compose's .env.
  *  - `.env` (beyond the CLI, default on): read from the first file's directory for interpolation only;
@@ -509,7 +509,7 @@ function loaderStage(
     if (!isObj(v.services)) return;
     for (const [svc, s] of Object.entries(v.services)) {
         if (!isObj(s)) continue;
-        // environment (§2.9)
+        // environment (docker/cli `cli/compose/loader/loader.go`)
         if (schemaOk) {
             const resolved: Record<string, string | null> = {};
             const update = (vars: Record<string, string | null>): void => {

@@ -1,5 +1,5 @@
 /**
- * Multi-file merge with docker/cli's rules (`cli/compose/loader/merge.go`, spec §4.5), on our raw model.
+ * Multi-file merge with docker/cli's rules (`cli/compose/loader/merge.go`), on our raw model.
  *
  *  - top-level networks/volumes/secrets/configs (and x- keys): a later entry replaces the whole entry.
  *  - services with the same key are deep-merged, "later non-zero wins":

@@ -264,7 +264,7 @@ async function serviceAuthHeader(spec: ServiceSpec, options: DeployOptions): Pro
     return { authHeader: await options.registryAuth.authHeaderFor(spec.TaskTemplate.ContainerSpec?.Image ?? '') };
 }
 
-/** The CLI's warning when a registry could not be asked (spec §1.5). */
+/** The CLI's warning when a registry could not be asked (docker/cli `cli/command/stack/deploy_composefile.go`). */
 export function digestWarning(image: string): string {
     return `image ${image} could not be accessed on a registry to record\nits digest. Each node will access ${image} independently,\npossibly leading to different nodes running different\nversions of the image.\n`;
 }

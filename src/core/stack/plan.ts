@@ -89,7 +89,7 @@ export interface DeployPlan {
 }
 
 /**
- * The images to ask a registry about, as the CLI decides per service (spec §1.5), each once.
+ * The images to ask a registry about, as the CLI decides per service (docker/cli `cli/command/stack/deploy_composefile.go`), each once.
  * Under `changed` and `never`, a service whose compose image equals the image label of its last
  * deploy keeps the image it runs and is not asked about.
  */
@@ -222,7 +222,7 @@ export function composeImage(spec: ServiceSpec): string {
 }
 
 /**
- * The spec that is sent: the image chosen by `--resolve-image` (spec §1.5 table), and ForceUpdate
+ * The spec that is sent: the image chosen by `--resolve-image` (docker/cli `cli/command/stack/deploy_composefile.go`), and ForceUpdate
  * copied from the running service so that tasks are not restarted for nothing.
  */
 function finalServiceSpec(spec: ServiceSpec, current: Service | undefined, options: PlanOptions, warnings: string[]): ServiceSpec {

@@ -1,5 +1,5 @@
 /**
- * `rm`: services, then secrets, then configs, then networks, all found by the stack label (spec §5).
+ * `rm`: services, then secrets, then configs, then networks, all found by the stack label (docker/cli `cli/command/stack/remove.go`).
  * With `wait`, returns only when the stack's tasks and networks are gone (bounded), instead of the
  * CLI's busy loop.
  */

@@ -1,5 +1,5 @@
 /**
- * The service verbs as the CLI sends them (spec §6.5): each inspects the service and sends its
+ * The service verbs as the CLI sends them (docker/cli `cli/command/service/update.go`, `scale.go`, `rollback.go`): each inspects the service and sends its
  * whole stored spec back with one change and the version just read.
  */
 import type { Service, ServiceSpec } from '../specs';

@@ -5,11 +5,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** Debian's haproxy, installed by the test bed; tests skip when it is absent. */
-export const HAPROXY = '/usr/sbin/haproxy';
+/** Debian's haproxy, a part of the test bed (scripts/testbed/images.sh installs it for the HAProxy image). */
+const HAPROXY = '/usr/sbin/haproxy';
 
 /** Runs `haproxy -c` on the text; returns its stdout and stderr (where warnings go), fails the test on a non-zero exit. */
 export function haproxyCheck(text: string): string {
+    assert.ok(fs.existsSync(HAPROXY), `${HAPROXY} is missing: it is part of the test bed (bash scripts/testbed/setup.sh, or apt-get install haproxy)`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-stacks-haproxy-'));
     const cfg = path.join(dir, 'haproxy.cfg');
     fs.writeFileSync(cfg, text);
