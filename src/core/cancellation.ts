@@ -15,10 +15,3 @@ export function isCancellation(error: unknown): boolean {
         (error instanceof Error && (error.name === 'AbortError' || error.name === 'CancelledError'))
     );
 }
-
-/** Throws CancelledError when the signal has fired. */
-export function throwIfCancelled(signal: AbortSignal | undefined): void {
-    if (signal?.aborted) {
-        throw new CancelledError();
-    }
-}

@@ -2,7 +2,7 @@
  * Located diagnostics shared by the compose loader, the converter and the VS Code layer.
  * Positions are 0-based (like VS Code); the text form is 1-based.
  */
-export interface Position {
+interface Position {
     line: number;
     character: number;
 }
@@ -24,25 +24,15 @@ export interface Diagnostic {
     related?: RelatedLocation[];
 }
 
-export interface RelatedLocation {
+interface RelatedLocation {
     file: string;
     range: Range;
     message: string;
 }
 
-export const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-
-export function makeRange(line: number, character: number, endLine = line, endCharacter = character): Range {
-    return { start: { line, character }, end: { line: endLine, character: endCharacter } };
-}
-
 /** `file:line:col: severity: message` with 1-based line and column. */
 export function formatDiagnostic(d: Diagnostic): string {
     return `${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity}: ${d.message}`;
-}
-
-export function hasErrors(diags: readonly Diagnostic[]): boolean {
-    return diags.some((d) => d.severity === 'error');
 }
 
 /** Sort by file, then position, then severity (errors first). Stable. */

@@ -17,7 +17,7 @@ export class ImageReferenceError extends Error {
     }
 }
 
-export interface ImageReference {
+interface ImageReference {
     /** Registry host (with port), `docker.io` for Docker Hub. */
     domain: string;
     /** Repository path inside the registry, e.g. `library/nginx`. */

@@ -7,7 +7,7 @@
 // ---------------------------------------------------------------------------------------------
 // common
 
-export interface Version {
+interface Version {
     Index: number;
 }
 
@@ -16,7 +16,7 @@ export interface Driver {
     Options?: Record<string, string>;
 }
 
-export type Labels = Record<string, string>;
+type Labels = Record<string, string>;
 
 // ---------------------------------------------------------------------------------------------
 // ServiceSpec
@@ -78,7 +78,7 @@ export interface ContainerSpec {
     OomScoreAdj?: number;
 }
 
-export interface Privileges {
+interface Privileges {
     CredentialSpec: CredentialSpec | null;
     SELinuxContext: SELinuxContext | null;
     /** API ≥ 1.46 (v28 client sends it as false). */
@@ -93,7 +93,7 @@ export interface CredentialSpec {
     Registry?: string;
 }
 
-export interface SELinuxContext {
+interface SELinuxContext {
     Disable?: boolean;
     User?: string;
     Role?: string;
@@ -114,7 +114,7 @@ export interface Mount {
     ClusterOptions?: Record<string, never>;
 }
 
-export interface BindOptions {
+interface BindOptions {
     Propagation?: string;
     NonRecursive?: boolean;
     CreateMountpoint?: boolean;
@@ -122,14 +122,14 @@ export interface BindOptions {
     ReadOnlyForceRecursive?: boolean;
 }
 
-export interface VolumeOptions {
+interface VolumeOptions {
     NoCopy?: boolean;
     Labels?: Labels;
     Subpath?: string;
     DriverConfig?: Driver;
 }
 
-export interface TmpfsOptions {
+interface TmpfsOptions {
     SizeBytes?: number;
     Mode?: number;
     Options?: string[][];
@@ -150,7 +150,7 @@ export interface DNSConfig {
     Options?: string[];
 }
 
-export interface FileTarget {
+interface FileTarget {
     Name: string;
     UID: string;
     GID: string;
@@ -181,19 +181,19 @@ export interface ResourceRequirements {
     Reservations?: Resources;
 }
 
-export interface Limit {
+interface Limit {
     NanoCPUs?: number;
     MemoryBytes?: number;
     Pids?: number;
 }
 
-export interface Resources {
+interface Resources {
     NanoCPUs?: number;
     MemoryBytes?: number;
     GenericResources?: GenericResource[];
 }
 
-export interface GenericResource {
+interface GenericResource {
     NamedResourceSpec?: { Kind?: string; Value?: string };
     DiscreteResourceSpec?: { Kind?: string; Value?: number };
 }
@@ -212,7 +212,7 @@ export interface Placement {
     Platforms?: Platform[];
 }
 
-export interface PlacementPreference {
+interface PlacementPreference {
     Spread?: { SpreadDescriptor: string };
 }
 
@@ -262,14 +262,14 @@ export interface PortConfig {
 // ---------------------------------------------------------------------------------------------
 // Networks
 
-export interface IPAMConfig {
+interface IPAMConfig {
     Subnet?: string;
     IPRange?: string;
     Gateway?: string;
     AuxiliaryAddresses?: Record<string, string>;
 }
 
-export interface IPAM {
+interface IPAM {
     Driver: string;
     Options: Record<string, string> | null;
     Config: IPAMConfig[] | null;
@@ -318,32 +318,32 @@ export interface ConfigSpec {
 // ---------------------------------------------------------------------------------------------
 // Read types
 
-export interface Meta {
+interface Meta {
     ID: string;
     Version: Version;
     CreatedAt: string;
     UpdatedAt: string;
 }
 
-export interface UpdateStatus {
+interface UpdateStatus {
     State?: 'updating' | 'paused' | 'completed' | 'rollback_started' | 'rollback_paused' | 'rollback_completed' | string;
     StartedAt?: string;
     CompletedAt?: string;
     Message?: string;
 }
 
-export interface ServiceStatus {
+interface ServiceStatus {
     RunningTasks: number;
     DesiredTasks: number;
     CompletedTasks?: number;
 }
 
-export interface EndpointVirtualIP {
+interface EndpointVirtualIP {
     NetworkID?: string;
     Addr?: string;
 }
 
-export interface Endpoint {
+interface Endpoint {
     Spec?: EndpointSpec;
     Ports?: PortConfig[];
     VirtualIPs?: EndpointVirtualIP[];
@@ -358,11 +358,11 @@ export interface Service extends Meta {
     JobStatus?: { JobIteration: Version; LastExecution?: string };
 }
 
-export type TaskState =
+type TaskState =
     | 'new' | 'allocated' | 'pending' | 'assigned' | 'accepted' | 'preparing' | 'ready' | 'starting'
     | 'running' | 'complete' | 'shutdown' | 'failed' | 'rejected' | 'remove' | 'orphaned';
 
-export interface TaskStatus {
+interface TaskStatus {
     Timestamp?: string;
     State?: TaskState | string;
     Message?: string;
@@ -371,7 +371,7 @@ export interface TaskStatus {
     PortStatus?: { Ports?: PortConfig[] };
 }
 
-export interface NetworkAttachment {
+interface NetworkAttachment {
     Network?: Network;
     Addresses?: string[];
 }
@@ -397,7 +397,7 @@ export interface NodeSpec {
     Availability?: 'active' | 'pause' | 'drain' | string;
 }
 
-export interface NodeDescription {
+interface NodeDescription {
     Hostname?: string;
     Platform?: Platform;
     Resources?: Resources;

@@ -8,7 +8,7 @@ import type { ConstraintNode } from './nodes/constraints';
 import { explainPendingTask } from './nodes/pending';
 import { NAMESPACE_LABEL, descopedName, naturalCompare } from './stack/names';
 
-export type UpdateState = 'updating' | 'paused' | 'completed' | 'rollback_started' | 'rollback_paused' | 'rollback_completed';
+type UpdateState = 'updating' | 'paused' | 'completed' | 'rollback_started' | 'rollback_paused' | 'rollback_completed';
 
 export interface TaskSummary {
     id: string;
@@ -203,14 +203,6 @@ export function displayImage(image: string): string {
     return at === -1 ? image : image.slice(0, at);
 }
 
-export function findService(snapshot: SwarmSnapshot, name: string): ServiceSummary | undefined {
-    for (const stack of snapshot.stacks) {
-        const found = stack.services.find((s) => s.name === name);
-        if (found) return found;
-    }
-    return snapshot.unstacked.find((s) => s.name === name);
-}
-
 /** "2 minutes ago"-style age used in the tree (coarse; the tooltip has the exact time). */
 export function formatAge(iso: string | undefined, now = Date.now()): string {
     if (!iso) return '';
@@ -224,7 +216,7 @@ export function formatAge(iso: string | undefined, now = Date.now()): string {
 }
 
 /** What a snapshot is read with: three list calls, whatever the number of stacks. */
-export interface SnapshotSource {
+interface SnapshotSource {
     listServices(filters?: Record<string, string[]>, params?: { status?: boolean }, options?: { signal?: AbortSignal }): Promise<Service[]>;
     listTasks(filters?: Record<string, string[]>, options?: { signal?: AbortSignal }): Promise<Task[]>;
     listNodes(filters?: Record<string, string[]>, options?: { signal?: AbortSignal }): Promise<Node[]>;

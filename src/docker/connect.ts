@@ -3,7 +3,7 @@ import * as os from 'os';
 import { DockerClient } from './client';
 import { resolveDockerEndpoint } from './endpoint';
 
-export interface ConnectOptions {
+interface ConnectOptions {
     /** An explicit endpoint (setting or --host); empty = choose as the Docker CLI does. */
     host?: string;
     env?: Readonly<Record<string, string | undefined>>;

@@ -14,10 +14,10 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
 
-export type EndpointSource = 'setting' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'config.json' | 'default';
-export type EndpointProtocol = 'unix' | 'npipe' | 'tcp' | 'http' | 'https' | 'ssh';
+type EndpointSource = 'setting' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'config.json' | 'default';
+type EndpointProtocol = 'unix' | 'npipe' | 'tcp' | 'http' | 'https' | 'ssh';
 
-export interface EndpointTls {
+interface EndpointTls {
     /** PEM contents (not paths). Absent when the file does not exist, as in the CLI. */
     ca?: string;
     cert?: string;
@@ -63,8 +63,8 @@ export class EndpointConfigError extends Error {
     }
 }
 
-export const DEFAULT_UNIX_SOCKET = '/var/run/docker.sock';
-export const DEFAULT_NPIPE = '//./pipe/docker_engine';
+const DEFAULT_UNIX_SOCKET = '/var/run/docker.sock';
+const DEFAULT_NPIPE = '//./pipe/docker_engine';
 const DEFAULT_HTTP_PORT = 2375;
 const DEFAULT_TLS_PORT = 2376;
 
@@ -241,7 +241,7 @@ interface ParseContext {
 }
 
 /** Parses a host string the way the CLI's `ParseHost` does (a bare `host:port` is tcp). */
-export function parseHost(raw: string, source: EndpointSource, ctx: ParseContext): DockerEndpoint {
+function parseHost(raw: string, source: EndpointSource, ctx: ParseContext): DockerEndpoint {
     const value = raw.trim();
     const invalid = (why: string): EndpointConfigError =>
         new EndpointConfigError(

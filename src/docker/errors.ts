@@ -6,7 +6,7 @@
 import { CancelledError } from '../core/cancellation';
 import { SshProcessError, lastLines } from './sshConnection';
 
-export type DockerErrorKind =
+type DockerErrorKind =
     /** Socket missing, connection refused, host unknown or unreachable. */
     | 'unreachable'
     /** The socket exists but this user may not open it; or ssh authentication failed. */

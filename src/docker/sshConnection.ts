@@ -14,7 +14,7 @@ import * as http from 'http';
 import { Duplex } from 'stream';
 
 /** The parts of an `ssh://[user@]host[:port][/socket/path]` URL that ssh needs. */
-export interface SshTarget {
+interface SshTarget {
     host: string;
     /** Only when the URL names one; otherwise ssh's own default (and ~/.ssh/config) applies. */
     port?: number;
@@ -79,7 +79,7 @@ const EXIT_GRACE_MS = 2000;
  * stdout. When ssh ends with a failure, the socket fails with an `SshProcessError` carrying stderr, so
  * "Host key verification failed." or "Connection refused" reaches the user as ssh wrote it.
  */
-export class SshProcessSocket extends Duplex {
+class SshProcessSocket extends Duplex {
     private readonly child: ChildProcessWithoutNullStreams;
     private stderrText = '';
     private exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -242,7 +242,7 @@ export function lastLines(stderr: string, max = 3): string {
     return lines.slice(-max).join(' ');
 }
 
-export interface SshAgentOptions {
+interface SshAgentOptions {
     target: SshTarget;
     /** Extra ssh flags (before the target), e.g. from a setting. */
     flags?: readonly string[];

@@ -12,7 +12,7 @@ import * as https from 'https';
 import type { DockerEndpoint } from './endpoint';
 import { SshAgent } from './sshConnection';
 
-export interface EngineRequest {
+interface EngineRequest {
     method: string;
     /** Path with the query string. */
     path: string;
@@ -33,7 +33,7 @@ export interface EngineTransport {
     readonly connectionsOpened: number;
 }
 
-export interface TransportOptions {
+interface TransportOptions {
     /** Environment of the ssh process (PATH decides which `ssh` runs); `process.env` by default. */
     env?: NodeJS.ProcessEnv;
 }

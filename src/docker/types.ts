@@ -5,7 +5,7 @@
 
 export type Filters = Record<string, string[]>;
 
-export type LocalNodeState = 'inactive' | 'pending' | 'active' | 'error' | 'locked' | string;
+type LocalNodeState = 'inactive' | 'pending' | 'active' | 'error' | 'locked' | string;
 
 export interface EngineInfo {
     serverVersion: string;

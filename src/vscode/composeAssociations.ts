@@ -9,7 +9,7 @@ import { isComposeDocument, type StackNames } from './stackNames';
 import type { SwarmModel } from './swarmModel';
 
 /** A compose service as an open file declares it, for the drift shown in the lens and the tree. */
-export interface DeclaredService {
+interface DeclaredService {
     uri: vscode.Uri;
     service: ServicePlacement;
     /** `deploy.replicas`, 1 when unset; undefined for a global service. */
@@ -110,7 +110,7 @@ export class ComposeAssociations implements vscode.Disposable {
 }
 
 /** The file's services with their images as deployed: variables from the environment, as the deploy reads them. */
-export function fileServices(placement: ComposePlacement): FileService[] {
+function fileServices(placement: ComposePlacement): FileService[] {
     return placement.services.map((s) => {
         if (s.image === undefined) return { key: s.key };
         const image = substitute(s.image, (name) => process.env[name]);

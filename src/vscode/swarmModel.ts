@@ -4,7 +4,7 @@ import { readSnapshot, type SwarmSnapshot } from '../core/swarm-snapshot';
 import { isDockerError } from '../docker/errors';
 import type { DockerSession } from './dockerSession';
 
-export type SwarmState =
+type SwarmState =
     | { kind: 'loading' }
     | { kind: 'ready'; snapshot: SwarmSnapshot }
     | { kind: 'unreachable'; message: string }

@@ -16,7 +16,7 @@ export interface BuildEngine {
     ): Promise<AsyncIterable<BuildMessage>>;
 }
 
-export interface RunBuildOptions {
+interface RunBuildOptions {
     /** The context folder. */
     dir: string;
     /** At least one tag. */

@@ -12,7 +12,7 @@ import ignore from '@balena/dockerignore';
 import * as tarFs from 'tar-fs';
 import type { Pack } from 'tar-stream';
 
-export interface ContextOptions {
+interface ContextOptions {
     /** The Dockerfile: relative to the context folder or absolute (default `Dockerfile` in the folder). */
     dockerfile?: string;
     /** Upper bound of entries walked (files and folders), default 200000: a context bigger than that is a mistake. */
@@ -155,7 +155,7 @@ export function listContext(dirInput: string, options: ContextOptions = {}): Bui
  * The tar stream of a listed context (pipe it into `POST /build`). Files are read as the stream is consumed.
  * Owner ids are zeroed (as the Docker CLI does); a Dockerfile outside the folder is appended under `context.dockerfile`.
  */
-export function packContext(context: BuildContext, options: Pick<ContextOptions, 'dockerfile'> = {}): Pack {
+function packContext(context: BuildContext, options: Pick<ContextOptions, 'dockerfile'> = {}): Pack {
     const external = locateDockerfile(context.dir, options.dockerfile);
     const appendExternal = external.rel === undefined && context.dockerfile.startsWith('.dockerfile.');
     return tarFs.pack(context.dir, {

@@ -29,7 +29,7 @@ export type BuildEvent =
     | { kind: 'tagged'; tag: string }
     | { kind: 'error'; message: string; step?: BuildStep };
 
-export interface BuildFailure {
+interface BuildFailure {
     message: string;
     step?: BuildStep;
     /** The last output lines before the failure (of the failing step when known). */

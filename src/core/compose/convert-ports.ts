@@ -6,11 +6,6 @@ import type { ServicePortConfig } from './types';
 import { compareBytes, ConversionError, goSprint, isRecord } from './convert-util';
 import { expandPortSpec } from './short-syntax';
 
-export interface PortWarning {
-    message: string;
-    path: (string | number)[];
-}
-
 /**
  * Parse one short-syntax port (`[[ip:]host:]container[/proto]`) into port configs with
  * `PublishMode: "ingress"` and an explicit protocol, with the loader's parser (one parser of the short

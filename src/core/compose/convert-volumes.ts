@@ -9,7 +9,7 @@ import { parseVolumeSpec } from './short-syntax';
 // One parser of the short syntax serves the loader and the conversion.
 export { parseVolumeSpec };
 
-export interface MountContext {
+interface MountContext {
     stackName: string;
     workingDir: string;
     volumes: Record<string, VolumeConfig | null> | undefined;
@@ -32,7 +32,7 @@ export function volumeName(key: string, v: VolumeConfig | null | undefined, stac
 }
 
 /** Loader step for binds: `~` → HOME, relative → joined to the working dir. */
-export function resolveBindSource(source: string, ctx: MountContext): string {
+function resolveBindSource(source: string, ctx: MountContext): string {
     let p = source;
     if (p.startsWith('~')) {
         if (ctx.home === undefined) ctx.warn?.("cannot expand '~', because the environment lacks HOME");

@@ -69,8 +69,8 @@ export { parseShortPort, comparePorts } from './convert-ports';
 export { parseVolumeSpec, volumeName } from './convert-volumes';
 export { effectiveCapabilities, shlexSplit } from './convert-util';
 
-export const LABEL_NAMESPACE = 'com.docker.stack.namespace';
-export const LABEL_IMAGE = 'com.docker.stack.image';
+const LABEL_NAMESPACE = 'com.docker.stack.namespace';
+const LABEL_IMAGE = 'com.docker.stack.image';
 
 export interface ConvertOptions {
     stackName: string;
@@ -91,12 +91,12 @@ export interface ConvertOptions {
     normalizeImages?: boolean;
 }
 
-export interface ConversionWarning {
+interface ConversionWarning {
     message: string;
     path: (string | number)[];
 }
 
-export interface StackNetwork {
+interface StackNetwork {
     /** compose key */
     key: string;
     /** engine name (`<stack>_<key>` or `name:`) */
@@ -104,19 +104,19 @@ export interface StackNetwork {
     request: NetworkCreateRequest;
 }
 
-export interface StackSecret {
+interface StackSecret {
     key: string;
     name: string;
     spec: SecretSpec;
 }
 
-export interface StackConfig {
+interface StackConfig {
     key: string;
     name: string;
     spec: ConfigSpec;
 }
 
-export interface StackService {
+interface StackService {
     /** compose key */
     key: string;
     /** `<stack>_<key>` */
@@ -148,7 +148,7 @@ export interface StackSpecs {
     warnings: ConversionWarning[];
 }
 
-export interface ObjectIds {
+interface ObjectIds {
     secrets: Map<string, string>;
     configs: Map<string, string>;
 }
@@ -179,7 +179,7 @@ function objectName(
 }
 
 /** Network modes that are not user-defined networks (container.NetworkMode.IsUserDefined). */
-export function isUserDefinedNetwork(name: string): boolean {
+function isUserDefinedNetwork(name: string): boolean {
     return !(name === 'default' || name === 'bridge' || name === 'host' || name === 'none' || name.startsWith('container:'));
 }
 
@@ -344,7 +344,7 @@ function environmentOf(svc: ServiceConfig, env: Record<string, string | undefine
 }
 
 /** `K=V` (or bare `K` for null), sorted byte-wise. */
-export function convertEnvironment(env: Record<string, string | null>): string[] {
+function convertEnvironment(env: Record<string, string | null>): string[] {
     return Object.entries(env)
         .map(([k, v]) => (v === null ? k : `${k}=${v}`))
         .sort(compareBytes);

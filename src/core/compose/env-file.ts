@@ -4,7 +4,7 @@
  *  - parseDotEnvText: the `.env` file `docker compose` reads for interpolation (beyond the CLI; see load.ts).
  */
 
-export interface EnvFileEntry {
+interface EnvFileEntry {
     key: string;
     /** null = the line had no `=` and the variable is not in the lookup env (the CLI drops it; we keep null only internally) */
     value: string;

@@ -14,18 +14,18 @@
  *  - Check order of operator functions follows the CLI: `:-`, `-`, `:?`, `?` — so `${A-x:-y}` looks up `A-x`.
  */
 
-export type Mapping = (name: string) => string | undefined;
+type Mapping = (name: string) => string | undefined;
 
 /** Go regexp (case-insensitive):  \$(?:(\$)|([_a-z][_a-z0-9]*(?:(:?[-?])[^}]*)?)|\{([_a-z][_a-z0-9]*(?:(:?[-?])[^}]*)?)\}|()) */
 const PATTERN = /\$(?:(\$)|([_a-z][_a-z0-9]*(?::?[-?][^}]*)?)|\{([_a-z][_a-z0-9]*(?::?[-?][^}]*)?)\}|())/gi;
 
-export class InvalidTemplateError extends Error {
+class InvalidTemplateError extends Error {
     constructor(readonly template: string) {
         super(`Invalid template: ${JSON.stringify(template)}`);
     }
 }
 
-export interface SubstituteResult {
+interface SubstituteResult {
     value: string;
     /** The CLI's error (the last one set, cleared by a later successful substitution), as the CLI reports it. */
     error?: InvalidTemplateError;
@@ -107,7 +107,7 @@ export function substitute(template: string, mapping: Mapping): SubstituteResult
 // ---------------------------------------------------------------------------------------------
 // casts (cli/compose/loader/interpolate.go)
 
-export type CastKind = 'int' | 'float' | 'bool';
+type CastKind = 'int' | 'float' | 'bool';
 
 const S = 'services';
 const CAST_PATTERNS: [string[], CastKind][] = [
@@ -194,7 +194,7 @@ export function applyCast(kind: CastKind, v: string): number | boolean {
     }
 }
 
-export interface InterpolationIssue {
+interface InterpolationIssue {
     /** real path (with indices) for locating */
     path: (string | number)[];
     severity: 'error' | 'warning' | 'info';

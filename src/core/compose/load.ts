@@ -37,7 +37,7 @@ import { parseBytes, parseNanoCpus } from './values';
 import { LATEST_VERSION } from './schema';
 import { checkImageReference } from '../image-reference';
 
-export type ReadFileFn = (path: string) => Uint8Array | string;
+type ReadFileFn = (path: string) => Uint8Array | string;
 
 export interface LoadOptions {
     /** Process environment for interpolation and env precedence. Default: `process.env`. */
@@ -68,7 +68,7 @@ export interface LoadInputFile {
     parsed?: ParsedYaml;
 }
 
-export interface Located {
+interface Located {
     file: string;
     range: Range;
 }
@@ -86,7 +86,7 @@ export interface LoadResult {
     locate(path: (string | number)[]): Located | undefined;
 }
 
-export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 const FORBIDDEN: Record<string, string> = {
     extends: 'Support for `extends` is not implemented yet.',
@@ -127,7 +127,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Normalised version: missing, "" or "3" → 3.13 (schema.go). Non-strings count as "" (the schema then complains). */
-export function normalizeVersion(v: unknown): string {
+function normalizeVersion(v: unknown): string {
     const s = typeof v === 'string' ? v : '';
     return s === '' || s === '3' ? LATEST_VERSION : s;
 }

@@ -183,7 +183,7 @@ function mergeGeneric(base: unknown, over: unknown, path: string, notes: MergeNo
 }
 
 /** Merge one service (present in both files). */
-export function mergeService(name: string, base: Obj, over: Obj, notes: MergeNote[]): Obj {
+function mergeService(name: string, base: Obj, over: Obj, notes: MergeNote[]): Obj {
     const r: Obj = {};
     const keys = new Set([...Object.keys(base), ...Object.keys(over)]);
     for (const k of keys) {

@@ -7,7 +7,7 @@ import * as path from 'path';
 import * as net from 'net';
 import type { ServicePortConfig, ServiceVolumeConfig } from './types';
 
-export interface PortMapping {
+interface PortMapping {
     ip: string;
     hostStart?: number;
     hostEnd?: number;
@@ -24,7 +24,7 @@ function parseUint16(s: string): number | undefined {
 }
 
 /** nat.ParsePortRange */
-export function parsePortRange(ports: string): [number, number] {
+function parsePortRange(ports: string): [number, number] {
     if (ports === '') throw new Error('empty string specified for ports');
     if (!ports.includes('-')) {
         const n = parseUint16(ports);

@@ -8,14 +8,11 @@
  * `ServiceConfig.resolvedEnvironment`, filled in by the loader.
  */
 
-/** Extension fields (`x-…`) allowed at the root and in several objects. */
-export type Extensions = { [x: `x-${string}`]: unknown };
-
 /** `list_or_dict`: a map (values string, number, boolean or null) or a list of `k=v` / `k` strings. */
 export type ListOrDict = Record<string, string | number | boolean | null> | string[];
 
 /** `string_or_list`. */
-export type StringOrList = string | string[];
+type StringOrList = string | string[];
 
 /** Root of a compose file. */
 export interface ComposeConfig {
@@ -95,7 +92,7 @@ export interface ServiceConfig {
     [x: `x-${string}`]: unknown;
 }
 
-export interface BuildConfig {
+interface BuildConfig {
     context?: string;
     dockerfile?: string;
     args?: ListOrDict;
@@ -124,12 +121,12 @@ export interface CredentialSpecConfig {
     registry?: string;
 }
 
-export interface LoggingConfig {
+interface LoggingConfig {
     driver?: string;
     options?: Record<string, string | number | null>;
 }
 
-export interface ServiceNetworkConfig {
+interface ServiceNetworkConfig {
     aliases?: string[];
     driver_opts?: Record<string, string | number>;
     ipv4_address?: string;
@@ -144,7 +141,7 @@ export interface ServicePortConfig {
     protocol?: string;
 }
 
-export interface UlimitConfig {
+interface UlimitConfig {
     soft: number;
     hard: number;
 }
@@ -201,19 +198,19 @@ export interface ResourcesConfig {
     reservations?: ResourceReservationConfig;
 }
 
-export interface ResourceLimitConfig {
+interface ResourceLimitConfig {
     cpus?: string;
     memory?: string;
     pids?: number;
 }
 
-export interface ResourceReservationConfig {
+interface ResourceReservationConfig {
     cpus?: string;
     memory?: string;
     generic_resources?: GenericResourceConfig[];
 }
 
-export interface GenericResourceConfig {
+interface GenericResourceConfig {
     discrete_resource_spec?: { kind?: string; value?: number };
 }
 
@@ -224,7 +221,7 @@ export interface RestartPolicyConfig {
     window?: string;
 }
 
-export interface PlacementConfig {
+interface PlacementConfig {
     constraints?: string[];
     preferences?: { spread?: string }[];
     max_replicas_per_node?: number;
@@ -248,7 +245,7 @@ export interface NetworkConfig {
     [x: `x-${string}`]: unknown;
 }
 
-export interface IpamConfig {
+interface IpamConfig {
     driver?: string;
     config?: { subnet?: string }[];
 }
@@ -284,5 +281,3 @@ export interface ConfigObjConfig {
     [x: `x-${string}`]: unknown;
 }
 
-/** Alias kept for readers who look for `ConfigConfig`. */
-export type ConfigConfig = ConfigObjConfig;

@@ -14,7 +14,7 @@ import { SCHEMAS, SCHEMA_VERSIONS } from './schema';
 import { parseDurationBigInt, parseRational } from './values';
 import { parsePortSpec } from './short-syntax';
 
-export interface SchemaIssue {
+interface SchemaIssue {
     /** instance path segments (list indices as numbers) */
     path: (string | number)[];
     /** locate the key (true) or the value (false) */
@@ -106,7 +106,7 @@ function segs(instancePath: string): (string | number)[] {
         .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-export function fieldName(path: readonly (string | number)[]): string {
+function fieldName(path: readonly (string | number)[]): string {
     return path.length === 0 ? '(root)' : path.join('.');
 }
 

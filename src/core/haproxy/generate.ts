@@ -6,7 +6,7 @@
  */
 
 /** The parts of a compose service this module reads; anything else is ignored. */
-export interface ComposeServiceLike {
+interface ComposeServiceLike {
     image?: string;
     environment?: Record<string, string | number | boolean | null | undefined> | string[] | null;
     labels?: Record<string, string | number | boolean | null | undefined> | string[] | null;
@@ -26,14 +26,14 @@ export interface ComposeLike {
     networks?: Record<string, { external?: unknown; name?: string } | null | undefined> | null;
 }
 
-export interface GenerateOptions {
+interface GenerateOptions {
     /** With a stack name, backends resolve `tasks.<stack>_<service>`; without, `tasks.<service>` (the stack alias). */
     stackName?: string;
     /** server-template slots for every backend; default max(replicas * 3, 10). */
     slots?: number;
 }
 
-export interface GeneratedBackend {
+interface GeneratedBackend {
     service: string;
     port: number;
     slots: number;
@@ -43,12 +43,12 @@ export interface GeneratedBackend {
     virtualHosts: string[];
 }
 
-export interface GenerateWarning {
+interface GenerateWarning {
     message: string;
     service?: string;
 }
 
-export interface GenerateResult {
+interface GenerateResult {
     text: string;
     backends: GeneratedBackend[];
     warnings: GenerateWarning[];
@@ -58,7 +58,7 @@ export interface GenerateResult {
     advice: string[];
 }
 
-export const DOCKERCLOUD_DEACTIVATE_LABEL = 'com.docker.dockercloud.haproxy.deactivate';
+const DOCKERCLOUD_DEACTIVATE_LABEL = 'com.docker.dockercloud.haproxy.deactivate';
 
 export const ARCHIVED_DOCKERCLOUD_HAPROXY_ADVICE =
     'dockercloud/haproxy was deprecated in March 2018 and archived in December 2018: it gets no fixes, its swarm mode ' +
@@ -75,7 +75,7 @@ export function isArchivedDockercloudHaproxy(image: string): boolean {
     );
 }
 
-export function defaultSlotsFor(replicas: number): number {
+function defaultSlotsFor(replicas: number): number {
     return Math.max(replicas * 3, 10);
 }
 
@@ -427,7 +427,7 @@ export function generateHaproxyConfig(compose: ComposeLike, options: GenerateOpt
     return { text: L.join('\n'), backends, warnings, ...(proxy ? { proxyService: proxy[0] } : {}), advice };
 }
 
-export interface SlotProblem {
+interface SlotProblem {
     /** 0-based line of the server-template line in the cfg text. */
     line: number;
     /** 0-based column and length of the slot count on that line (for a diagnostic range). */

@@ -15,7 +15,7 @@ export interface ConstraintNode {
     arch?: string;
 }
 
-export interface Constraint {
+interface Constraint {
     /** The expression as written in the service spec. */
     text: string;
     key: string;
@@ -53,7 +53,7 @@ function valuesOf(key: string, node: ConstraintNode): string[] | undefined {
     return undefined;
 }
 
-export function constraintMatches(constraint: Constraint, node: ConstraintNode): boolean {
+function constraintMatches(constraint: Constraint, node: ConstraintNode): boolean {
     const values = valuesOf(constraint.key, node);
     if (values === undefined) return false;
     const equal = values.some((v) => v.toLowerCase() === constraint.value.toLowerCase());

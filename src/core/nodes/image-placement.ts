@@ -28,7 +28,7 @@ export interface UnpulledImage {
     }[];
 }
 
-export interface ImagePlacementInput {
+interface ImagePlacementInput {
     /** Services that will get new tasks, with the image they will run and their placement constraints. */
     services: { name: string; image: string; constraints: string[] }[];
     nodes: readonly Node[];

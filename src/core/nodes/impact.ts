@@ -13,9 +13,8 @@ import { blockingConstraints, nodeSatisfies } from './constraints';
 
 export type Availability = 'active' | 'pause' | 'drain';
 
-export const AVAILABILITIES: readonly Availability[] = ['active', 'pause', 'drain'];
 
-export interface ServiceImpact {
+interface ServiceImpact {
     service: string;
     mode: ServiceSummary['mode'];
     desired: number;
@@ -32,7 +31,7 @@ export interface ServiceImpact {
     reason?: string;
 }
 
-export interface AvailabilityImpact {
+interface AvailabilityImpact {
     node: NodeSummary;
     from: string;
     to: Availability;

@@ -7,7 +7,7 @@
 import type { Service, Task } from '../specs';
 import { blockingConstraints, type ConstraintNode } from './constraints';
 
-export interface SchedulingNode extends ConstraintNode {
+interface SchedulingNode extends ConstraintNode {
     availability: string;
     state: string;
 }

@@ -7,7 +7,7 @@ import type { Node, NodeSpec } from '../specs';
 import { errorKind } from '../stack/engine';
 import type { Availability } from './impact';
 
-export interface NodeEngine {
+interface NodeEngine {
     readonly endpoint: { url: string };
     listNodes(filters?: Record<string, string[]>, options?: { signal?: AbortSignal }): Promise<Node[]>;
     inspectNode(id: string, options?: { signal?: AbortSignal }): Promise<Node>;
@@ -22,12 +22,12 @@ export interface NodeVerbResult {
     message: string;
 }
 
-export function nodeName(node: Node): string {
+function nodeName(node: Node): string {
     return node.Description?.Hostname || node.Spec.Name || node.ID;
 }
 
 /** Finds a node by ID, ID prefix or hostname, as the engine's `/nodes/{id}` does. */
-export async function findNode(engine: NodeEngine, ref: string, options: { signal?: AbortSignal } = {}): Promise<Node> {
+async function findNode(engine: NodeEngine, ref: string, options: { signal?: AbortSignal } = {}): Promise<Node> {
     try {
         return await engine.inspectNode(ref, options);
     } catch (error) {

@@ -4,9 +4,9 @@
  */
 import * as http from 'node:http';
 
-export type FailureReason = 'timeout' | 'refused' | 'reset' | 'http-status' | 'no-hostname' | 'error';
+type FailureReason = 'timeout' | 'refused' | 'reset' | 'http-status' | 'no-hostname' | 'error';
 
-export interface ParsedHello {
+interface ParsedHello {
     hostname: string;
     /** The `!`s after the hostname: '' for the v1 app, '!!!' for the blog's v2. */
     marker: string;
@@ -32,13 +32,13 @@ export interface ProbeResult {
 
 export type StopReason = 'completed' | 'aborted' | 'time-limit';
 
-export interface ProbeReport {
+interface ProbeReport {
     results: ProbeResult[];
     stopped: StopReason;
     elapsedMs: number;
 }
 
-export interface ProbeOptions {
+interface ProbeOptions {
     /** Number of requests (1 to 100000). */
     count: number;
     /** Requests in flight at once (default 1). */
@@ -206,7 +206,7 @@ export async function probe(url: string, options: ProbeOptions): Promise<ProbeRe
 // ---------------------------------------------------------------------------------------------------------------
 // Summary and text rendering
 
-export interface LatencyStats {
+interface LatencyStats {
     /** Number of requests that got an HTTP answer (the latencies counted). */
     count: number;
     min: number;
@@ -326,7 +326,7 @@ export function renderBarChart(summary: ProbeSummary, width = 40): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Continuous probe during a rolling update
 
-export interface ProbeDuringOptions {
+interface ProbeDuringOptions {
     /** Time between request starts (one request at a time). */
     intervalMs: number;
     maxRequests: number;
@@ -336,7 +336,7 @@ export interface ProbeDuringOptions {
     versionOf?: (marker: string) => string;
 }
 
-export interface VersionBucket {
+interface VersionBucket {
     /** Bucket start, ms since the probe started. */
     startMs: number;
     /** Successful answers per version label. */

@@ -20,7 +20,7 @@ import * as path from 'path';
 import { parseImageReference } from '../image-reference';
 
 /** The key of Docker Hub's credentials (`registry.IndexServer`). */
-export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
+const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
 const DOCKER_HUB_DOMAIN = 'docker.io';
 const HELPER_PREFIX = 'docker-credential-';
 /** What a helper's `get` writes when it has nothing for the server (docker-credential-helpers `credentials/error.go`). */
@@ -28,10 +28,10 @@ const HELPER_NOT_FOUND = 'credentials not found in native keychain';
 /** The username a helper stores for an identity token (`native_store.go` tokenUsername). */
 const TOKEN_USERNAME = '<token>';
 /** A helper may ask for a passphrase (pass, secretservice): long enough for that, but bounded. */
-export const DEFAULT_HELPER_TIMEOUT_MS = 15_000;
+const DEFAULT_HELPER_TIMEOUT_MS = 15_000;
 
 /** moby `api/types/registry.AuthConfig`, in its JSON field order; empty fields are left out (`omitempty`). */
-export interface AuthConfig {
+interface AuthConfig {
     username?: string;
     password?: string;
     auth?: string;
@@ -41,7 +41,7 @@ export interface AuthConfig {
 }
 
 /** The credential settings of one config.json. */
-export interface DockerCredentialConfig {
+interface DockerCredentialConfig {
     /** Entries of `auths` with `auth` decoded into username/password and `serveraddress` set to the key. */
     auths: Map<string, AuthConfig>;
     credsStore?: string;
@@ -79,7 +79,7 @@ export interface CredentialsIo {
 }
 
 /** Where a registry's credentials came from, for logs and messages. */
-export interface FoundCredentials {
+interface FoundCredentials {
     registry: string;
     /** The key looked up: the registry host, or `https://index.docker.io/v1/`. */
     key: string;
@@ -112,7 +112,7 @@ export function registryDisplayName(registry: string): string {
  * `decodeAuth` of `file.go`: standard base64 of "user:password"; the user must not be empty, trailing
  * NULs of the password are dropped.
  */
-export function decodeAuth(auth: string): { username: string; password: string } {
+function decodeAuth(auth: string): { username: string; password: string } {
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth) || auth.length % 4 === 1) {
         throw new Error('the auth value is not base64');
     }
@@ -122,16 +122,11 @@ export function decodeAuth(auth: string): { username: string; password: string }
     return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1).replace(/^\0+|\0+$/g, '') };
 }
 
-/** `encodeAuth` of `file.go`, for symmetry in tests and messages. */
-export function encodeAuth(username: string, password: string): string {
-    return username === '' && password === '' ? '' : Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
-}
-
 /**
  * `ConvertToHostname` (`cli/config/credentials/file_store.go`): `https://host:5000/v1/` → `host:5000`,
  * for config files that stored keys with a scheme.
  */
-export function convertToHostname(maybeUrl: string): string {
+function convertToHostname(maybeUrl: string): string {
     let rest = maybeUrl;
     const scheme = rest.indexOf('://');
     if (scheme >= 0) rest = rest.slice(scheme + 3);
@@ -180,7 +175,7 @@ export function parseDockerConfig(text: string, file: string): DockerCredentialC
 }
 
 /** `fileStore.Get`: the exact key, else a legacy key whose host matches. */
-export function fileStoreGet(config: DockerCredentialConfig, key: string): AuthConfig | undefined {
+function fileStoreGet(config: DockerCredentialConfig, key: string): AuthConfig | undefined {
     const exact = config.auths.get(key);
     if (exact) return exact;
     for (const [address, entry] of config.auths) {
@@ -190,12 +185,12 @@ export function fileStoreGet(config: DockerCredentialConfig, key: string): AuthC
 }
 
 /** `getConfiguredCredentialStore`: the registry's own helper, else the default store. */
-export function helperFor(config: DockerCredentialConfig, key: string): string | undefined {
+function helperFor(config: DockerCredentialConfig, key: string): string | undefined {
     return config.credHelpers[key] ?? config.credsStore;
 }
 
 /** `DOCKER_AUTH_CONFIG` as `file.go` parseEnvConfig reads it: `{"auths": {"<addr>": {"auth": "<base64>"}}}`. */
-export function parseEnvAuthConfig(value: string): Map<string, AuthConfig> {
+function parseEnvAuthConfig(value: string): Map<string, AuthConfig> {
     let raw: unknown;
     try {
         raw = JSON.parse(value);

@@ -5,7 +5,7 @@
  */
 import { loginCommand, registryDisplayName } from './credentials';
 
-export type RegistryFailureKind =
+type RegistryFailureKind =
     /** The registry refused the credentials sent (wrong password, expired token, no access to the repository). */
     | 'unauthorized'
     /** The registry needs a login and no credentials were sent. */
@@ -46,7 +46,7 @@ export function classifyRegistryFailure(message: string, statusCode?: number): R
 }
 
 /** What was being done, for the sentence. */
-export interface RegistryFailureContext {
+interface RegistryFailureContext {
     registry: string;
     image: string;
     /** `push`: pushing the image; `resolve`: asking for its digest before a deploy. */

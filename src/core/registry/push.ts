@@ -32,9 +32,9 @@ export interface PushEngine {
     pushImage(image: string, params: { tag?: string; authHeader?: string }, signal?: AbortSignal): Promise<AsyncIterableIterator<PushMessage>>;
 }
 
-export type LayerState = 'preparing' | 'waiting' | 'pushing' | 'retrying' | 'pushed' | 'exists' | 'mounted';
+type LayerState = 'preparing' | 'waiting' | 'pushing' | 'retrying' | 'pushed' | 'exists' | 'mounted';
 
-export interface LayerProgress {
+interface LayerProgress {
     id: string;
     state: LayerState;
     /** The engine's status text: `Pushing`, `Mounted from library/node`, `Retrying in 5 seconds`. */
@@ -53,7 +53,7 @@ export interface PushProgress {
     summary: string;
 }
 
-export interface PushOptions {
+interface PushOptions {
     /** The `X-Registry-Auth` value; the CLI always sends one (`e30=` when there are no credentials). */
     authHeader?: string;
     signal?: AbortSignal;

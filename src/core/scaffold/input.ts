@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { ImageReferenceError, parseImageReference } from '../image-reference';
 import { DEFAULT_SCAFFOLD_VALUES, validateAppName, type ScaffoldInput, type ScaffoldVariant } from './plan';
 
-export interface ScaffoldAnswers {
+interface ScaffoldAnswers {
     variant?: ScaffoldVariant;
     targetDir: string;
     appName?: string;
@@ -30,7 +30,7 @@ export interface ScaffoldAnswers {
 }
 
 export const DEFAULT_REPLICAS = 5;
-export const DEFAULT_APP_PORT = 8080;
+const DEFAULT_APP_PORT = 8080;
 
 /** An app name from a folder name: `My Shop!` → `my-shop`; `app` when nothing usable is left. */
 export function appNameFromFolder(folder: string): string {
@@ -74,7 +74,7 @@ export function imageInRegistry(registry: string | undefined, appName: string): 
 }
 
 /** `https://127.0.0.1:5000/team/` → `127.0.0.1:5000/team`: what goes before the image name. */
-export function normalizeRegistry(registry: string): string {
+function normalizeRegistry(registry: string): string {
     return registry.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
 }
 

@@ -10,7 +10,7 @@ export const SCAFFOLD_VARIANTS: readonly ScaffoldVariant[] = ['haproxy-dns', 'bl
 
 /** The files of each variant, relative to the variant's template folder and to the target folder alike. */
 /** Files both variants share: their templates live once, in `common/`. */
-export const SHARED_TEMPLATE_FILES: readonly string[] = ['index.js', 'package.json', 'Dockerfile', '.dockerignore'];
+const SHARED_TEMPLATE_FILES: readonly string[] = ['index.js', 'package.json', 'Dockerfile', '.dockerignore'];
 
 export const TEMPLATE_FILES: Readonly<Record<ScaffoldVariant, readonly string[]>> = {
     'haproxy-dns': ['index.js', 'package.json', 'Dockerfile', '.dockerignore', 'docker-compose.yaml', 'haproxy.cfg', 'README.md'],
@@ -50,9 +50,9 @@ export interface ScaffoldInput {
     updateParallelism?: number;
 }
 
-export type ScaffoldAction = 'create' | 'skip-identical' | 'conflict';
+type ScaffoldAction = 'create' | 'skip-identical' | 'conflict';
 
-export interface ScaffoldFile {
+interface ScaffoldFile {
     relPath: string;
     content: string;
     action: ScaffoldAction;
@@ -86,16 +86,16 @@ export const DEFAULT_SCAFFOLD_VALUES = {
     'blog-faithful': { baseImage: 'node:20-alpine', haproxyImage: 'dockercloud/haproxy', publishedPort: 80, statsPort: 1936 },
 } as const;
 
-export const DEFAULT_STACK_NAME = 'prod';
+const DEFAULT_STACK_NAME = 'prod';
 /** Swarm limits service names (`<stack>_<service>`) to 63 characters. */
 const MAX_SERVICE_NAME = 63;
 const MAX_REPLICAS = 10000;
 
-export function defaultSlots(replicas: number): number {
+function defaultSlots(replicas: number): number {
     return Math.max(replicas * 3, 10);
 }
 
-export function defaultUpdateParallelism(replicas: number): number {
+function defaultUpdateParallelism(replicas: number): number {
     return Math.min(5, Math.max(1, Math.floor(replicas / 4)));
 }
 
@@ -112,7 +112,7 @@ export function validateAppName(name: string): string | undefined {
 }
 
 
-export function validatePort(value: number, label: string): string | undefined {
+function validatePort(value: number, label: string): string | undefined {
     if (!Number.isInteger(value) || value < 1 || value > 65535) {
         return `The ${label} must be a whole number from 1 to 65535 (got ${String(value)}).`;
     }
@@ -188,7 +188,7 @@ export function imageRepository(image: string): string {
 }
 
 /** The placeholder values for a valid input. */
-export function scaffoldValues(input: ScaffoldInput): Record<string, string> {
+function scaffoldValues(input: ScaffoldInput): Record<string, string> {
     const slots = input.slots ?? defaultSlots(input.replicas);
     const stack = input.stackName ?? DEFAULT_STACK_NAME;
     return {

@@ -95,7 +95,7 @@ export function replicaDrift(declared: number | undefined, live: Pick<ServiceSum
 }
 
 /** A text edit in a compose file (0-based lines and characters). */
-export interface TextEdit {
+interface TextEdit {
     range: Range;
     text: string;
 }

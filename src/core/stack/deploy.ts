@@ -15,7 +15,7 @@ import { errorKind, mapLimit, type CallOptions, type StackEngine } from './engin
 import { NAMESPACE_LABEL, stackLabelFilter } from './names';
 import { imagesToResolve, planDeploy, type DeployPlan, type PlannedObject, type DesiredStack, type ExistingState, type ImageResolution, type ResolveImageMode } from './plan';
 
-export const NOT_A_MANAGER_MESSAGE =
+const NOT_A_MANAGER_MESSAGE =
     'this node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again';
 
 const PLACEHOLDER_ID = '<created by this deploy>';
@@ -171,7 +171,7 @@ async function inspectOrUndefined(engine: StackEngine, name: string, call: CallO
 }
 
 /** Networks the engine has built in; only other names are checked for existence (CLI rule). */
-export function isUserDefinedNetwork(name: string): boolean {
+function isUserDefinedNetwork(name: string): boolean {
     return !['default', 'bridge', 'host', 'none'].includes(name) && !name.startsWith('container:');
 }
 
@@ -187,7 +187,7 @@ function objectIds(specs: StackSpecs, existing: ExistingState, placeholder: stri
  * Asks the registry for each distinct image once, all at once, with a short timeout. Without a
  * registry each answer is a warning, as the CLI gives, instead of a wait per service.
  */
-export async function resolveImages(
+async function resolveImages(
     engine: StackEngine,
     images: string[],
     signal?: AbortSignal,
@@ -218,7 +218,7 @@ export async function resolveImages(
 }
 
 /** A resolution; when the registry refused the login, also that sentence (a problem under --with-registry-auth). */
-export type RegistryResolution = ImageResolution & { loginProblem?: string };
+type RegistryResolution = ImageResolution & { loginProblem?: string };
 
 /**
  * The CLI's warning, followed by what the registry said in one sentence naming it and how to log in
@@ -265,7 +265,7 @@ async function serviceAuthHeader(spec: ServiceSpec, options: DeployOptions): Pro
 }
 
 /** The CLI's warning when a registry could not be asked (docker/cli `cli/command/stack/deploy_composefile.go`). */
-export function digestWarning(image: string): string {
+function digestWarning(image: string): string {
     return `image ${image} could not be accessed on a registry to record\nits digest. Each node will access ${image} independently,\npossibly leading to different nodes running different\nversions of the image.\n`;
 }
 
@@ -292,14 +292,14 @@ function unique(names: string[]): string[] {
     return [...new Set(names)].sort();
 }
 
-export interface AppliedStep {
+interface AppliedStep {
     kind: 'network' | 'secret' | 'config' | 'service';
     name: string;
     action: 'create' | 'update' | 'remove';
     id?: string;
 }
 
-export interface DeployResult {
+interface DeployResult {
     plan: DeployPlan;
     applied: AppliedStep[];
     warnings: string[];
@@ -309,7 +309,7 @@ export interface DeployResult {
  * A deploy that stopped part-way: what was applied and what was not, and why. When the engine itself was lost
  * (unreachable, or silent past the timeout), that is said once, not once per step it stopped.
  */
-export class PartialDeployError extends Error {
+class PartialDeployError extends Error {
     constructor(
         readonly applied: AppliedStep[],
         readonly notApplied: string[],

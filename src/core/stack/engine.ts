@@ -4,14 +4,14 @@
  */
 import type { Config, ConfigSpec, DistributionInspect, Network, NetworkCreateRequest, Node, NodeSpec, Secret, SecretSpec, Service, ServiceSpec, Task } from '../specs';
 
-export type Filters = Record<string, string[]>;
+type Filters = Record<string, string[]>;
 
 export interface CallOptions {
     signal?: AbortSignal;
     timeoutMs?: number;
 }
 
-export interface StackEngineEvent {
+interface StackEngineEvent {
     Type: string;
     Action: string;
     Actor: { ID: string; Attributes: Record<string, string> };

@@ -15,7 +15,7 @@ export interface StackFromCompose {
     diagnostics: Diagnostic[];
 }
 
-export interface StackFromComposeOptions {
+interface StackFromComposeOptions {
     stackName: string;
     env?: Record<string, string | undefined>;
     /** Read a `.env` beside the first compose file for interpolation (default true). */

@@ -19,7 +19,7 @@ export const HAPROXY_CFG = 'haproxy.cfg';
 /** Stands in for the stack name where none is given: conversion needs one, and no message depends on it. */
 const LINT_STACK_NAME = 'lint';
 
-export interface LintOptions {
+interface LintOptions {
     env?: Record<string, string | undefined>;
     /** Read a `.env` beside the first compose file for interpolation (default true). */
     dotEnv?: boolean;
@@ -29,7 +29,7 @@ export interface LintOptions {
     readFile?(file: string): Uint8Array;
 }
 
-export interface ComposeLint extends StackFromCompose {
+interface ComposeLint extends StackFromCompose {
     /** Every problem, sorted by file and position; `diagnostics` of StackFromCompose plus the advice. */
     diagnostics: Diagnostic[];
     /** The haproxy.cfg read beside the first compose file, when there is one. */

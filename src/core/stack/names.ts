@@ -38,10 +38,6 @@ function trimStackName(name: string): string {
     return name.replace(/^[\s"']+|[\s"']+$/g, '');
 }
 
-export function scopedName(stack: string, key: string): string {
-    return `${stack}_${key}`;
-}
-
 /** The part of a scoped object name after `<stack>_`, or undefined when it is not the stack's. */
 export function descopedName(stack: string, name: string): string | undefined {
     const prefix = `${stack}_`;

@@ -4,7 +4,7 @@
  * and pruned. Nothing is sent to the engine until the plan holds no blocking problem.
  */
 import type { Config, ConfigSpec, Network, NetworkCreateRequest, Platform, Secret, SecretSpec, Service, ServiceSpec } from '../specs';
-import { IMAGE_LABEL, NAMESPACE_LABEL, descopedName } from './names';
+import { IMAGE_LABEL, descopedName } from './names';
 import { diffSpecs, formatSpecChanges, type SpecChange } from './spec-diff';
 import type { UnpulledImage } from '../nodes/image-placement';
 
@@ -53,9 +53,9 @@ export interface ImageResolution {
     warning?: string;
 }
 
-export type ObjectAction = 'create' | 'update' | 'unchanged';
+type ObjectAction = 'create' | 'update' | 'unchanged';
 
-export interface PlannedService {
+interface PlannedService {
     key: string;
     name: string;
     action: ObjectAction;
@@ -217,7 +217,7 @@ function sortedEntries(labels: Record<string, string> | undefined): [string, str
 }
 
 /** The compose image string, as carried in the service's image label. */
-export function composeImage(spec: ServiceSpec): string {
+function composeImage(spec: ServiceSpec): string {
     return spec.Labels?.[IMAGE_LABEL] ?? spec.TaskTemplate.ContainerSpec?.Image ?? '';
 }
 
@@ -323,7 +323,7 @@ const FIELDS_BY_API_VERSION: { version: string; drop(spec: ServiceSpec): void }[
     },
 ];
 
-export function withoutUnstoredFields(spec: ServiceSpec, apiVersion: string | undefined): ServiceSpec {
+function withoutUnstoredFields(spec: ServiceSpec, apiVersion: string | undefined): ServiceSpec {
     const gated = FIELDS_BY_API_VERSION.filter((f) => apiVersion !== undefined && compareApiVersions(apiVersion, f.version) < 0);
     if (!gated.length) return spec;
     const copy = JSON.parse(JSON.stringify(spec)) as ServiceSpec;
@@ -358,9 +358,4 @@ export function describePlan(plan: DeployPlan): string[] {
     }
     for (const p of plan.prune) lines.push(`service ${p.name}: remove (prune)`);
     return lines;
-}
-
-/** The stack a labelled object belongs to. */
-export function stackOf(labels: Record<string, string> | null | undefined): string | undefined {
-    return labels?.[NAMESPACE_LABEL];
 }

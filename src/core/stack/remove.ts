@@ -7,13 +7,13 @@ import { CancelledError } from '../cancellation';
 import { naturalCompare, stackLabelFilter } from './names';
 import type { CallOptions, StackEngine } from './engine';
 
-export interface RemoveOptions extends CallOptions {
+interface RemoveOptions extends CallOptions {
     wait?: boolean;
     waitTimeoutMs?: number;
     onProgress?(message: string): void;
 }
 
-export interface RemoveResult {
+interface RemoveResult {
     removed: string[];
     failures: string[];
     nothingFound: boolean;

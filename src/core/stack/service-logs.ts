@@ -6,13 +6,13 @@
  * each one's prefix, as `docker compose logs` does. Pure: the editor resolves names and writes to its terminal.
  */
 
-export interface LogLineContext {
+interface LogLineContext {
     nodeId: string;
     serviceId: string;
     taskId: string;
 }
 
-export interface ParsedLogLine {
+interface ParsedLogLine {
     /** RFC 3339 time, when the logs were asked with timestamps. */
     timestamp?: string;
     /** Task context; undefined when the line carried no (complete) details. */

@@ -45,7 +45,7 @@ export function serviceRows(services: readonly Service[]): string[][] {
 }
 
 /** `name:tag` without the digest, as the CLI shows images. */
-export function familiarImage(image: string): string {
+function familiarImage(image: string): string {
     const at = image.indexOf('@');
     return at === -1 ? image : image.slice(0, at);
 }

@@ -6,7 +6,7 @@ import type { Service, ServiceSpec } from '../specs';
 import { errorKind, type CallOptions, type StackEngine } from './engine';
 
 /** Finds a service by exact name or ID (or an unambiguous ID prefix), as the CLI does. */
-export async function findService(engine: StackEngine, nameOrId: string, options: CallOptions = {}): Promise<Service> {
+async function findService(engine: StackEngine, nameOrId: string, options: CallOptions = {}): Promise<Service> {
     try {
         return await engine.inspectService(nameOrId, options);
     } catch (error) {

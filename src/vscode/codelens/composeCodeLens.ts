@@ -14,12 +14,12 @@ export const COMPOSE_SELECTOR: vscode.DocumentSelector = [
 ];
 
 /** Argument of the service commands (Update image, Scale, Rollback, reveal). */
-export interface ServiceCommandArg {
+interface ServiceCommandArg {
     serviceName: string;
 }
 
 /** Argument of swarmStacks.buildImage after the Dockerfile folder. */
-export interface BuildImageArg {
+interface BuildImageArg {
     tag: string;
     /** The Dockerfile, relative to the build context (compose `build.dockerfile`). */
     dockerfile?: string;
@@ -210,7 +210,7 @@ const UPDATE_STATE_TEXT: Record<NonNullable<ServiceSummary['updateState']>, () =
  * `19/20 running · updating`, and `6/6 running · file: 4` when the file declares another count than the swarm
  * runs. A finished update is not repeated forever: `completed` shows no suffix.
  */
-export function liveTitle(service: ServiceSummary, fileReplicas?: number): string {
+function liveTitle(service: ServiceSummary, fileReplicas?: number): string {
     const parts = [vscode.l10n.t('{0}/{1} running', service.running, service.desired)];
     if (fileReplicas !== undefined) parts.push(vscode.l10n.t('file: {0}', fileReplicas));
     const state = service.updateState;

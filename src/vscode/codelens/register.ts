@@ -3,7 +3,7 @@ import type { ExtensionServices } from '../services';
 import { isComposeDocument } from '../stackNames';
 import { COMPOSE_SELECTOR, ComposeCodeLensProvider } from './composeCodeLens';
 
-export const CODELENS_SETTING = 'swarmStacks.codeLens.enabled';
+const CODELENS_SETTING = 'swarmStacks.codeLens.enabled';
 
 /**
  * The compose CodeLens, while `swarmStacks.codeLens.enabled` is on: the provider is registered, and the swarm model

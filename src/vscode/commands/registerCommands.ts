@@ -1,6 +1,5 @@
-import * as vscode from 'vscode';
-import { reportError } from '../errors';
 import type { ExtensionServices } from '../services';
+import { registerCommand } from './registerCommand';
 import { deployStack, type DeployStackOptions } from './stack/deployStack';
 import { removeStack } from './stack/removeStack';
 import { updateServiceImage } from './stack/updateServiceImage';
@@ -13,25 +12,6 @@ import { configureDockerHost, initSwarm, leaveSwarm } from './stack/swarmMembers
 import { registerProjectCommands } from './project/register';
 import { pickComposeStack, writeReplicasToFile } from './stack/composeFile';
 import { registerNodeCommands } from './node/nodeCommands';
-
-export type CommandHandler = (...args: unknown[]) => unknown;
-
-/**
- * Registers a command whose errors are shown once (short message + "Show Log") and logged in full.
- * Handlers throw; they never show errors themselves.
- */
-export function registerCommand(services: Pick<ExtensionServices, 'context' | 'log'>, id: string, handler: CommandHandler): void {
-    services.context.subscriptions.push(
-        vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-            try {
-                return await handler(...args);
-            } catch (error) {
-                reportError(services.log, id, error);
-                return undefined;
-            }
-        }),
-    );
-}
 
 export function registerCommands(services: ExtensionServices): void {
     registerInspectDocuments(services);

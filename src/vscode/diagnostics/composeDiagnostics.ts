@@ -8,9 +8,9 @@ import { stackNameProblem } from '../../core/stack/names';
 import type { ExtensionServices } from '../services';
 import { isComposeDocument } from '../stackNames';
 
-export const DIAGNOSTICS_SETTING = 'swarmStacks.diagnostics.enabled';
+const DIAGNOSTICS_SETTING = 'swarmStacks.diagnostics.enabled';
 /** Validation runs this long after the last keystroke (longer for files whose validation takes longer). */
-export const VALIDATE_DEBOUNCE_MS = 300;
+const VALIDATE_DEBOUNCE_MS = 300;
 const MAX_DEBOUNCE_MS = 3_000;
 const SOURCE = 'swarm-stacks';
 /** A validation slower than this is written to the log (it runs in the extension host, not the UI thread). */

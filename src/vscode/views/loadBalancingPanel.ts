@@ -25,7 +25,7 @@ const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp
 const fmtMs = (x: number): string => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
 
 /** Localized labels the page uses (passed in so that this renderer stays testable without vscode.l10n). */
-export interface PanelLabels {
+interface PanelLabels {
     title: string;
     hostname: string;
     answersTitle: string;
@@ -91,7 +91,7 @@ function shiftChart(shift: VersionShift): string {
 }
 
 /** The whole page. Pure: `nonce` and `cspSource` come from the webview. */
-export function renderLoadBalancingHtml(data: LoadBalancingData, labels: PanelLabels, nonce: string, cspSource: string): string {
+function renderLoadBalancingHtml(data: LoadBalancingData, labels: PanelLabels, nonce: string, cspSource: string): string {
     const s = data.summary;
     const table = s.hostnames
         .map((h) => `<tr><td class="mono">${escape(h.hostname)}</td><td class="num">${h.count}</td><td class="num">${(h.share * 100).toFixed(1)}%</td><td>${escape(h.version ?? '')}</td></tr>`)

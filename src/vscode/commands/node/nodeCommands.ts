@@ -4,10 +4,10 @@ import { availabilityImpact, describeImpact, labelChangeImpact, type Availabilit
 import { addNodeLabels, demoteNode, demoteRefusal, parseNodeLabel, promoteNode, removeNodeLabels, setNodeAvailability, type NodeVerbResult } from '../../../core/nodes/verbs';
 import type { NodeSummary, SwarmSnapshot } from '../../../core/swarm-snapshot';
 import type { ExtensionServices } from '../../services';
-import { registerCommand } from '../registerCommands';
+import { registerCommand } from '../registerCommand';
 
 /** Options for automation (tests); a person is asked instead. */
-export interface NodeCommandOptions {
+interface NodeCommandOptions {
     skipConfirmation?: boolean;
 }
 

@@ -9,14 +9,14 @@ import { validateImageName } from '../../../core/scaffold/plan';
 import type { ExtensionServices } from '../../services';
 import { isDirectory, optionsArgument, pick, readText, uriArgument } from './prompts';
 
-export interface BuildImageOptions {
+interface BuildImageOptions {
     /** Skips the tag prompt. */
     tag: string;
     /** The Dockerfile relative to the folder given (compose `build.dockerfile`); `Dockerfile` when unset. */
     dockerfile?: string;
 }
 
-export interface BuildImageResult {
+interface BuildImageResult {
     imageId: string;
     tags: string[];
     durationMs: number;

@@ -6,7 +6,7 @@ import type { ExtensionServices } from '../../services';
 import { LoadBalancingPanel, type LoadBalancingData, type PanelAction } from '../../views/loadBalancingPanel';
 import { pick, input } from './prompts';
 
-export interface CheckLoadBalancingOptions {
+interface CheckLoadBalancingOptions {
     /** Probe this URL instead of asking (http only). */
     url: string;
     /** `during`: probe continuously (bounded) while an update rolls. */
@@ -17,7 +17,7 @@ export interface CheckLoadBalancingOptions {
     seconds: number;
 }
 
-export interface CheckLoadBalancingResult {
+interface CheckLoadBalancingResult {
     url: string;
     summary: ProbeSummary;
     /** Resolves once the panel shows the result (the page reported it rendered). */
@@ -28,7 +28,7 @@ const DEFAULT_DURING_SECONDS = 60;
 const MAX_DURING_SECONDS = 600;
 
 /** `80:8080/tcp (host)` → 80. */
-export function publishedPort(port: string): number | undefined {
+function publishedPort(port: string): number | undefined {
     const m = /^(\d+):\d+/.exec(port.trim());
     return m ? Number(m[1]) : undefined;
 }

@@ -7,12 +7,12 @@ import type { ExtensionServices } from '../../services';
 import type { ProposedDocuments } from './proposedDocuments';
 import { optionsArgument, pick, readText, uriArgument } from './prompts';
 
-export interface GenerateHaproxyOptions {
+interface GenerateHaproxyOptions {
     /** Replace an existing, different haproxy.cfg without asking (explicit consent, for automation). */
     overwrite: boolean;
 }
 
-export interface GenerateHaproxyResult {
+interface GenerateHaproxyResult {
     file: string;
     action: 'created' | 'updated' | 'unchanged' | 'kept';
     advice: string[];

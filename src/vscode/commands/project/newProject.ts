@@ -18,7 +18,7 @@ import type { ProposedDocuments } from './proposedDocuments';
 import { input, isDirectory, optionsArgument, pick, readText, uriArgument, validateInteger } from './prompts';
 
 /** Answers given up front (automation, tests); every missing one is asked. */
-export interface NewProjectOptions {
+interface NewProjectOptions {
     folder: string | vscode.Uri;
     variant: ScaffoldVariant;
     appName: string;
@@ -37,7 +37,7 @@ export interface NewProjectOptions {
     open: boolean;
 }
 
-export interface NewProjectResult extends ScaffoldApplyResult {
+interface NewProjectResult extends ScaffoldApplyResult {
     folder: string;
 }
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ExtensionServices } from '../../services';
-import { registerCommand } from '../registerCommands';
+import { registerCommand } from '../registerCommand';
 import { buildImageCommand } from './buildImage';
 import { checkLoadBalancingCommand } from './checkLoadBalancing';
 import { generateHaproxyConfigCommand } from './generateHaproxyConfig';

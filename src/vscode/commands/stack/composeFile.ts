@@ -3,7 +3,7 @@ import { replicasEdit } from '../../../core/stack/compose-live';
 import type { ExtensionServices } from '../../services';
 
 /** Argument of swarmStacks.writeReplicasToFile. */
-export interface WriteReplicasArg {
+interface WriteReplicasArg {
     uri: vscode.Uri;
     /** The service key in the file (`web`). */
     key: string;

@@ -8,9 +8,6 @@ import type { ExtensionServices } from '../../services';
  * nothing or `{ serviceName }`, and then ask with a quick pick. These helpers turn any of those
  * into our own records.
  */
-export type ServiceArgument = { service: ServiceSummary } | { serviceName: string } | undefined;
-export type StackArgument = { stack: StackSummary } | { stackName: string } | undefined;
-
 export async function resolveService(services: ExtensionServices, argument: unknown, placeHolder: string, filter: (s: ServiceSummary) => boolean = () => true): Promise<{ name: string; summary?: ServiceSummary }> {
     if (argument && typeof argument === 'object') {
         if ('service' in argument && (argument as { service: ServiceSummary }).service?.name) {
