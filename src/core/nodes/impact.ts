@@ -184,7 +184,9 @@ export function describeImpact(impact: AvailabilityImpact): { summary: string; d
         } else {
             const to = impact.otherNodes.length ? ` to ${impact.otherNodes.join(', ')}` : '';
             const stop = impact.tasksOnNode === 1 ? 'stops' : 'stop';
-            const move = impact.tasksOnNode === 1 ? (impact.tasksMoving ? 'it moves' : 'it does not move') : `${impact.tasksMoving} of them move`;
+            const move = impact.tasksOnNode === 1
+                ? impact.tasksMoving ? 'it moves' : 'it cannot move'
+                : impact.tasksMoving === 0 ? 'none of them can move' : impact.tasksMoving === impact.tasksOnNode ? 'they move' : `${impact.tasksMoving} of them move`;
             details.push(`${plural(impact.tasksOnNode, 'task')} ${stop} on ${name}; ${move}${impact.tasksMoving ? to : ''}.`);
         }
         // Single-replica services have their own line below.

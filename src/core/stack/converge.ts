@@ -5,7 +5,9 @@
  * does not see. Always bounded by a timeout.
  */
 import { CancelledError, isCancellation } from '../cancellation';
-import type { ContainerSpec, Service, Task } from '../specs';
+import type { ContainerSpec, Node, Service, Task } from '../specs';
+import { explainPendingTask } from '../nodes/pending';
+import { summarizeNode } from '../swarm-snapshot';
 import { canonicalSpec } from './spec-diff';
 import type { StackEngine } from './engine';
 
@@ -17,11 +19,15 @@ export interface ConvergenceProgress {
     /** `updating`, `paused`, `rollback_started`, `completed`… or undefined for a plain create/scale. */
     updateState?: string;
     updateMessage?: string;
+    /** Nodes that hold (or held, since the wait began) tasks of the service and are not ready: `node3 (10.210.0.3): down`. */
+    nodesLost?: string[];
+    /** Why the tasks the scheduler cannot place wait, naming the constraint, limit or nodes (one line per distinct reason). */
+    unplaced?: string[];
 }
 
 export type ConvergenceOutcome =
     | { kind: 'converged'; progress: ConvergenceProgress }
-    | { kind: 'paused' | 'rolledBack' | 'failing'; progress: ConvergenceProgress; taskErrors: string[] };
+    | { kind: 'paused' | 'rolledBack' | 'failing' | 'unplaceable'; progress: ConvergenceProgress; taskErrors: string[] };
 
 export interface WaitOptions {
     timeoutMs: number;
@@ -33,6 +39,8 @@ export interface WaitOptions {
     settleMs?: number;
     /** Expect the service to end rolled back (the rollback verb) rather than updated. */
     expectRollback?: boolean;
+    /** How long tasks the scheduler cannot place may wait before the wait ends saying why (default 20 s). */
+    unplaceableMs?: number;
 }
 
 export class ConvergenceTimeoutError extends Error {
@@ -40,6 +48,7 @@ export class ConvergenceTimeoutError extends Error {
         super(
             `${progress?.serviceName ?? 'service'} did not converge within ${Math.round(timeoutMs / 1000)} s` +
                 (progress ? ` (${progress.running}/${progress.desired} running${progress.updateState ? `, update ${progress.updateState}` : ''}).` : '.') +
+                (progress ? placementSuffix(progress) : '') +
                 ' The engine goes on with it.',
         );
         this.name = 'ConvergenceTimeoutError';
@@ -47,6 +56,10 @@ export class ConvergenceTimeoutError extends Error {
 }
 
 const ACTIVE_UPDATE = new Set(['updating', 'rollback_started']);
+// Tasks the scheduler cannot place (a lost node, constraints, max_replicas_per_node) stay pending until the
+// swarm changes: once that has held this long, say why instead of waiting out the timeout.
+const UNPLACEABLE_MS = 20_000;
+const NODE_READY = 'ready';
 const SETTLE_MS = 2_000;
 // Tasks that failed this many times since the wait began, with none running, will not start by
 // themselves (an image no node has, a command that exits): say so instead of waiting out the timeout.
@@ -130,6 +143,9 @@ export async function waitForService(engine: StackEngine, serviceId: string, opt
         });
     // Task times come from the manager's clock: allow for a little skew.
     const since = Date.now() - 5_000;
+    // Nodes that ran tasks of the service during the wait, and since when tasks have been unplaceable.
+    const nodesUsed = new Set<string>();
+    let unplaceableSince: number | undefined;
     let wake: (() => void) | undefined;
     const poke = () => wake?.();
 
@@ -154,8 +170,17 @@ export async function waitForService(engine: StackEngine, serviceId: string, opt
                 engine.listTasks({ service: [serviceId] }, { signal: controller.signal }),
             ]);
             const assessment = assessService(service, tasks, since);
+            for (const t of tasks) if (t.NodeID && t.DesiredState === 'running') nodesUsed.add(t.NodeID);
+            if (!assessment.converged && needsNodes(tasks)) {
+                Object.assign(assessment.progress, placementOf(service, tasks, await engine.listNodes(undefined, { signal: controller.signal }), nodesUsed));
+            }
             last = assessment.progress;
             options.onProgress?.(assessment.progress);
+            const stuck = !assessment.converged && !assessment.failed && assessment.progress.unplaced?.length && !ACTIVE_UPDATE.has(assessment.progress.updateState ?? '');
+            unplaceableSince = stuck ? unplaceableSince ?? Date.now() : undefined;
+            if (unplaceableSince !== undefined && Date.now() - unplaceableSince >= (options.unplaceableMs ?? UNPLACEABLE_MS)) {
+                return { kind: 'unplaceable', progress: assessment.progress, taskErrors: assessment.taskErrors };
+            }
             if (assessment.failed) {
                 return { kind: assessment.failed, progress: assessment.progress, taskErrors: assessment.taskErrors };
             }
@@ -202,7 +227,33 @@ export function describeOutcome(outcome: ConvergenceOutcome): string {
             return `${p.serviceName}: no task could start (${p.running}/${p.desired} running); the engine keeps trying.` + errorsSuffix(outcome.taskErrors);
         case 'rolledBack':
             return `${p.serviceName}: the update was rolled back: ${p.updateMessage ?? ''}` + errorsSuffix(outcome.taskErrors);
+        case 'unplaceable':
+            return `${p.serviceName}: ${p.running}/${p.desired} running; the rest cannot be placed.${placementSuffix(p)} The service is deployed; the engine places its tasks once a node can take them.`;
     }
+}
+
+/** ` Node node3 (10.210.0.3) is down. Pending: no suitable node (…): …` */
+function placementSuffix(p: ConvergenceProgress): string {
+    const lost = p.nodesLost?.length ? ` Lost during the wait: node ${p.nodesLost.join(', node ')}.` : '';
+    const unplaced = p.unplaced?.length ? ` Pending: ${p.unplaced.join('; ')}.` : '';
+    return lost + unplaced;
+}
+
+/** Nodes are read only when they can explain something: a pending task, or a task whose node may be gone. */
+function needsNodes(tasks: readonly Task[]): boolean {
+    return tasks.some((t) => t.DesiredState === 'running' && t.Status.State !== 'running');
+}
+
+/** The nodes lost during the wait and the reasons of the tasks that cannot be placed. */
+function placementOf(service: Service, tasks: readonly Task[], nodes: readonly Node[], nodesUsed: ReadonlySet<string>): Pick<ConvergenceProgress, 'nodesLost' | 'unplaced'> {
+    const summaries = nodes.map(summarizeNode);
+    const nodesLost = nodes
+        .filter((n) => nodesUsed.has(n.ID) && n.Status.State !== NODE_READY)
+        .map((n) => `${summarizeNode(n).hostname}${n.Status.Addr ? ` (${n.Status.Addr})` : ''} is ${n.Status.State}${n.Status.Message ? ` (${n.Status.Message})` : ''}`);
+    const unplaced = [
+        ...new Set(tasks.filter((t) => t.DesiredState === 'running').map((t) => explainPendingTask(t, service, summaries)).filter((r): r is string => r !== undefined)),
+    ];
+    return { ...(nodesLost.length ? { nodesLost } : {}), ...(unplaced.length ? { unplaced } : {}) };
 }
 
 function errorsSuffix(errors: string[]): string {
