@@ -21,9 +21,10 @@ export class StackNames {
         this.changeEmitter.fire(uri);
     }
 
-    /** The name to propose the first time: the folder's name, as a stack name may be anything non-empty. */
+    /** The name to propose the first time: the folder's name, made a valid stack name. */
     suggest(uri: vscode.Uri): string {
-        const folder = path.basename(path.dirname(uri.fsPath)).toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+        // Valid by the one stack-name rule (core/stack/names.ts): starts with a letter or digit, then letters, digits, - and _.
+        const folder = path.basename(path.dirname(uri.fsPath)).toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '').slice(0, 61);
         return folder || 'stack';
     }
 
