@@ -6,41 +6,29 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { PassThrough } from 'stream';
 
-import { runCli, type CliIo, type EngineOptions } from '../../src/cli/main';
+import type { EngineOptions } from '../../src/cli/main';
 import type { StackEngine } from '../../src/core/stack/engine';
+import { runCliCaptured, type CliRun } from './support/cli';
 
-interface Run {
-    code: number;
-    stdout: string;
-    stderr: string;
+interface Run extends CliRun {
     connects: EngineOptions[];
 }
 
 /** Runs the CLI with an engine that records how it was asked for and refuses every request. */
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (c: Buffer) => (out += c.toString()));
-    stderr.on('data', (c: Buffer) => (err += c.toString()));
     const connects: EngineOptions[] = [];
     const refusing = new Proxy({} as StackEngine, {
         get: (_target, name) => () => Promise.reject(new Error(`request ${String(name)} reached the engine`)),
     });
-    const io: CliIo = {
-        stdout,
-        stderr,
+    const run = await runCliCaptured(args, {
         env,
         connect: (options) => {
             connects.push(options);
             return refusing;
         },
-    };
-    const code = await runCli(args, io);
-    return { code, stdout: out, stderr: err, connects };
+    });
+    return { ...run, connects };
 }
 
 describe('swarm-stacks stack verbs: before the engine', () => {

@@ -6,10 +6,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { PassThrough } from 'stream';
 
-import { runCli } from '../../src/cli/main';
-import type { StackEngine } from '../../src/core/stack/engine';
+import { runCliCaptured, scriptedEmptySwarm } from './support/cli';
 
 const SERVICES = 60;
 const ANSWERED = 12;
@@ -17,20 +15,8 @@ const ANSWERED = 12;
 /** An empty single-node swarm whose socket goes away after `answered` service creates. */
 function engineLostAfter(answered: number) {
     const calls = { created: 0, refused: 0 };
-    const none = async () => [];
     const lost = () => Object.assign(new Error('Cannot connect to the Docker daemon at unix:///scripted.sock: the socket is gone. Is the docker daemon running?'), { kind: 'unreachable' });
-    const engine = {
-        endpoint: { url: 'unix:///scripted.sock' },
-        info: async () => ({ apiVersion: '1.41', swarm: { controlAvailable: true, localNodeState: 'active', nodes: 1 } }),
-        listServices: none,
-        listNetworks: none,
-        listSecrets: none,
-        listConfigs: none,
-        listNodes: none,
-        inspectNetwork: async () => {
-            throw Object.assign(new Error('no such network'), { kind: 'notFound' });
-        },
-        createNetwork: async () => ({ id: 'n1' }),
+    const engine = scriptedEmptySwarm({
         createService: async () => {
             if (calls.created >= answered) {
                 calls.refused++;
@@ -39,8 +25,8 @@ function engineLostAfter(answered: number) {
             calls.created++;
             return { id: `s${calls.created}`, warnings: [] };
         },
-    };
-    return { engine: engine as unknown as StackEngine, calls };
+    });
+    return { engine, calls };
 }
 
 describe('deploy: the engine lost part-way', () => {
@@ -56,12 +42,7 @@ describe('deploy: the engine lost part-way', () => {
 
     it('states the loss once, stops sending requests, then says what was applied and what was not', async () => {
         const { engine, calls } = engineLostAfter(ANSWERED);
-        const stdout = new PassThrough();
-        const stderr = new PassThrough();
-        let err = '';
-        stdout.resume();
-        stderr.on('data', (c: Buffer) => (err += c.toString()));
-        const code = await runCli(['deploy', '--no-dotenv', '--resolve-image', 'never', '-c', compose, 'prod'], { stdout, stderr, env: {}, connect: () => engine });
+        const { code, stderr: err } = await runCliCaptured(['deploy', '--no-dotenv', '--resolve-image', 'never', '-c', compose, 'prod'], { connect: () => engine });
 
         assert.strictEqual(code, 1, err);
         const lines = err.split('\n').filter((l) => l !== '');

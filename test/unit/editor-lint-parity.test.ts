@@ -9,24 +9,18 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { PassThrough } from 'stream';
 
-import { runCli } from '../../src/cli/main';
 import { formatDiagnostic } from '../../src/core/diagnostics';
 import { parseYamlSource } from '../../src/core/compose/yaml-source';
 import { lintParsedCompose } from '../../src/core/stack/lint';
 import { BAD_FIXTURES, generateMalformedInputs } from '../support/malformed-inputs';
+import { runCliCaptured } from './support/cli';
 
 const env = { HOME: '/home/u' };
 
 async function lintOutput(file: string): Promise<{ code: number; lines: string[] }> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    stdout.on('data', (c: Buffer) => (out += c.toString()));
-    stderr.resume();
-    const code = await runCli(['lint', '--no-dotenv', '-c', file], { stdout, stderr, env });
-    return { code, lines: out.split('\n').filter((l) => l !== '') };
+    const { code, stdout } = await runCliCaptured(['lint', '--no-dotenv', '-c', file], { env });
+    return { code, lines: stdout.split('\n').filter((l) => l !== '') };
 }
 
 function editorOutput(file: string): string[] {

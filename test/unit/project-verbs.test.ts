@@ -2,21 +2,13 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { PassThrough } from 'stream';
 
-import { runCli } from '../../src/cli/main';
+import { runCliCaptured, type CliRun } from './support/cli';
 import '../../src/cli/project-verbs';
 import { appNameFromFolder, completeScaffoldInput } from '../../src/core/scaffold/input';
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (c: Buffer) => (out += c.toString()));
-    stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const code = await runCli(args, { stdout, stderr, env: {} });
-    return { code, stdout: out, stderr: err };
+function cli(args: string[]): Promise<CliRun> {
+    return runCliCaptured(args);
 }
 
 describe('swarm-stacks scaffold (CLI)', () => {
