@@ -3,7 +3,6 @@ import { programHelp, verbHelp } from './usage';
 import { version } from '../../package.json';
 import { formatDiagnostic, sortDiagnostics } from '../core/diagnostics';
 import { isCancellation } from '../core/cancellation';
-import { stackFromCompose } from '../core/stack/from-compose';
 import { lintCompose } from '../core/stack/lint';
 import { applyDeploy, prepareDeploy, touchedServices } from '../core/stack/deploy';
 import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type ResolveImageMode } from '../core/stack/plan';
@@ -193,7 +192,7 @@ const deploy: Verb = {
         const stack = oneStack(args, 'deploy');
         const files = composeFiles(args);
         const mode = (args.values['resolve-image'] as string | undefined) ?? 'always';
-        const loaded = stackFromCompose(files, { stackName: stack, env: io.env, dotEnv: !args.values['no-dotenv'] });
+        const loaded = lintCompose(files, { stackName: stack, env: io.env, dotEnv: !args.values['no-dotenv'] });
         printDiagnostics(io, loaded.diagnostics);
         if (loaded.load.dotEnvFile) io.stderr.write(`Read variables from ${loaded.load.dotEnvFile} (the environment wins; --no-dotenv turns this off)\n`);
         if (!loaded.specs) {
@@ -379,7 +378,7 @@ const convert: Verb = {
     async run(args, io) {
         const stack = oneStack(args, 'convert');
         const files = composeFiles(args);
-        const loaded = stackFromCompose(files, { stackName: stack, env: io.env, dotEnv: !args.values['no-dotenv'] });
+        const loaded = lintCompose(files, { stackName: stack, env: io.env, dotEnv: !args.values['no-dotenv'] });
         printDiagnostics(io, loaded.diagnostics);
         if (!loaded.specs) throw new ReportedFailure('swarm-stacks: the compose file has errors');
         const { networks, externalNetworks, secrets, configs, services: list } = loaded.specs;
@@ -393,7 +392,7 @@ const lint: Verb = {
     async run(args, io) {
         const files = [...((args.values['compose-file'] as string[] | undefined) ?? []), ...args.positionals].flatMap((f) => f.split(',')).filter(Boolean);
         if (!files.length) throw new UsageError('specify a Compose file (with --compose-file)');
-        // The editor's Problems panel shows the same list (src/vscode/diagnostics).
+        // The editor's Problems panel shows the same list (src/vscode/diagnostics); deploy and convert print it too.
         const { diagnostics } = lintCompose(files, { env: io.env, dotEnv: !args.values['no-dotenv'] });
         for (const d of diagnostics) io.stdout.write(`${formatDiagnostic(d)}\n`);
         return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
