@@ -8,24 +8,16 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { PassThrough } from 'stream';
 
-import { runCli } from '../../src/cli/main';
 import '../../src/cli/project-verbs';
 import '../../src/cli/registry-verbs';
 import { decodeAuthHeader, encodeAuthHeader, type RegistryAuthSource } from '../../src/core/registry/credentials';
 import { completeScaffoldInput, imageInRegistry, validateRegistry } from '../../src/core/scaffold/input';
 import type { StackEngine } from '../../src/core/stack/engine';
+import { runCliCaptured, scriptedEmptySwarm } from './support/cli';
 
-async function cli(args: string[], extra: { connect?: () => StackEngine; registryAuth?: RegistryAuthSource } = {}) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (c: Buffer) => (out += c.toString()));
-    stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const code = await runCli(args, { stdout, stderr, env: {}, ...(extra.connect ? { connect: extra.connect } : {}), ...(extra.registryAuth ? { registryAuth: extra.registryAuth } : {}) });
-    return { code, stdout: out, stderr: err };
+function cli(args: string[], io: { connect?: () => StackEngine; registryAuth?: RegistryAuthSource } = {}) {
+    return runCliCaptured(args, io);
 }
 
 describe('scaffold with a registry', () => {
@@ -75,19 +67,7 @@ describe('swarm-stacks push (usage)', () => {
 /** A scripted single-node swarm with no stack yet, whose registry accepts only `good`. */
 function scriptedSwarm() {
     const seen = { distribution: [] as { image: string; authHeader?: string }[], created: [] as { image?: string; authHeader?: string }[] };
-    const none = async () => [];
-    const engine = {
-        endpoint: { url: 'unix:///scripted.sock' },
-        info: async () => ({ apiVersion: '1.41', swarm: { controlAvailable: true, localNodeState: 'active', nodes: 1 } }),
-        listServices: none,
-        listNetworks: none,
-        listSecrets: none,
-        listConfigs: none,
-        listNodes: none,
-        inspectNetwork: async () => {
-            throw Object.assign(new Error('no such network'), { kind: 'notFound' });
-        },
-        createNetwork: async () => ({ id: 'n1' }),
+    const engine = scriptedEmptySwarm({
         distributionInspect: async (image: string, params?: { authHeader?: string }) => {
             seen.distribution.push({ image, authHeader: params?.authHeader });
             const password = params?.authHeader ? decodeAuthHeader(params.authHeader).password : undefined;
@@ -99,8 +79,8 @@ function scriptedSwarm() {
             seen.created.push({ image: spec.TaskTemplate.ContainerSpec?.Image, authHeader: params?.authHeader });
             return { id: `s${seen.created.length}`, warnings: [] };
         },
-    };
-    return { engine: engine as unknown as StackEngine, seen };
+    });
+    return { engine, seen };
 }
 
 function authWith(password: string): RegistryAuthSource {
