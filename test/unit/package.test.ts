@@ -56,9 +56,19 @@ describe('packaging: vsce package with no flags', function () {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it('makes the VSIX without a prompt, and its readme shows every README screenshot from an https URL of a file the repository holds', async () => {
+        // vsce builds the bundle (vscode:prepublish) where it packages: in a copy of the work tree, so that the
+        // checkout's dist/, which other tests run, is never rewritten under them.
+        const copy = path.join(dir, 'tree');
+        const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' });
+        assert.strictEqual(listed.status, 0, listed.stderr);
+        for (const file of listed.stdout.split('\0').filter((f) => f !== '' && fs.existsSync(path.join(ROOT, f)))) {
+            fs.mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
+            fs.copyFileSync(path.join(ROOT, file), path.join(copy, file));
+        }
+        fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
         const vsix = path.join(dir, 'swarm-stacks.vsix');
         // --out only places the file; no flag changes what is packaged. stdin is closed: a prompt would fail the run.
-        const r = spawnSync(process.execPath, [VSCE, 'package', '--out', vsix], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 280_000 });
+        const r = spawnSync(process.execPath, [VSCE, 'package', '--out', vsix], { cwd: copy, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 280_000 });
         assert.strictEqual(r.status, 0, `${r.stdout}\n${r.stderr}`);
         assert.doesNotMatch(`${r.stdout}${r.stderr}`, /WARNING|Do you want to continue/i);
 
