@@ -112,6 +112,26 @@ describe('swarm-stacks node', () => {
         assert.deepStrictEqual(updates[0].spec.Labels, { tier: 'db', zone: 'west' });
     });
 
+    it('retries a change whose commit timed out on the managers, and reports it once it has landed', async function () {
+        this.timeout(10_000);
+        const nodes = [node('node1', 'manager'), node('node2', 'manager')];
+        const { engine, updates } = fakeEngine(nodes, [], []);
+        const update = engine.updateNode.bind(engine);
+        let calls = 0;
+        engine.updateNode = async (id, version, spec) => {
+            calls++;
+            // The first proposal times out but lands anyway, as a raft commit can.
+            await update(id, version, spec);
+            nodes[1] = { ...nodes[1], Spec: spec, Version: { Index: 6 } };
+            if (calls === 1) throw new Error('Error response from daemon: rpc error: code = DeadlineExceeded desc = context deadline exceeded');
+        };
+        const r = await cli(['node', 'demote', 'node2'], engine);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(r.stdout, 'Manager node2 demoted in the swarm.\n');
+        assert.strictEqual(calls, 1, 'the second reading found the change made: nothing sent twice');
+        assert.strictEqual(updates.length, 1);
+    });
+
     it('ps says why a pending task waits, naming the constraint', async () => {
         const { engine } = fakeEngine([node('node1', 'manager'), node('node2', 'worker')], [web], [running('t1', 'node2'), pending]);
         const r = await cli(['ps', 'st'], engine);

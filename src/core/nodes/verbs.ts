@@ -4,6 +4,7 @@
  * its spec, and send the whole NodeSpec back with the version just read.
  */
 import type { Node, NodeSpec } from '../specs';
+import { CancelledError } from '../cancellation';
 import { errorKind } from '../stack/engine';
 import type { Availability } from './impact';
 
@@ -46,17 +47,50 @@ async function updateSpec(
     change: (spec: NodeSpec, node: Node) => NodeSpec | string,
     options: { signal?: AbortSignal },
 ): Promise<NodeVerbResult> {
+    // Set once a change was sent but its commit timed out: it may have landed after all.
+    let sent = false;
     for (let attempt = 0; ; attempt++) {
         const node = await findNode(engine, ref, options);
         const spec = change(structuredClone(node.Spec), node);
-        if (typeof spec === 'string') return { node, changed: false, message: spec };
+        if (typeof spec === 'string') return { node, changed: sent, message: sent ? '' : spec };
         try {
             await engine.updateNode(node.ID, node.Version.Index, spec, options);
             return { node, changed: true, message: '' };
         } catch (error) {
-            if (errorKind(error) !== 'outOfSequence' || attempt > 0) throw error;
+            // A stale version: someone changed the node in between; read it again, once.
+            if (errorKind(error) === 'outOfSequence' && attempt === 0) continue;
+            // The managers did not commit the change in time (swarmkit's raft proposal timed out, e.g. right
+            // after a promotion while the new manager catches up): read the node again and retry, a bounded number of times.
+            if (isCommitTimeout(error) && attempt < COMMIT_RETRIES) {
+                sent = true;
+                await pause(COMMIT_RETRY_PAUSE_MS, options.signal);
+                continue;
+            }
+            throw error;
         }
     }
+}
+
+const COMMIT_RETRIES = 3;
+const COMMIT_RETRY_PAUSE_MS = 3_000;
+
+function isCommitTimeout(error: unknown): boolean {
+    return /DeadlineExceeded|context deadline exceeded/.test(error instanceof Error ? error.message : String(error));
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) return reject(new CancelledError());
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, ms);
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(new CancelledError());
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
 }
 
 export async function setNodeAvailability(engine: NodeEngine, ref: string, availability: Availability, options: { signal?: AbortSignal } = {}): Promise<NodeVerbResult> {
