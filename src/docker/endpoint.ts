@@ -241,7 +241,7 @@ interface ParseContext {
 }
 
 /** Parses a host string the way the CLI's `ParseHost` does (a bare `host:port` is tcp). */
-function parseHost(raw: string, source: EndpointSource, ctx: ParseContext): DockerEndpoint {
+export function parseHost(raw: string, source: EndpointSource, ctx: ParseContext): DockerEndpoint {
     const value = raw.trim();
     const invalid = (why: string): EndpointConfigError =>
         new EndpointConfigError(

@@ -5,6 +5,11 @@
  *
  * This is the only place that knows the connection options of each kind of endpoint; the client above
  * it speaks HTTP and nothing else.
+ *
+ * Requests are built with `new http.ClientRequest` rather than `http.request`/`https.request`: VS Code's
+ * extension host replaces those two functions to route traffic through its proxy support, which swaps a
+ * caller's agent for its own (http.proxySupport "override"). That would drop the ssh connection and the
+ * TLS client certificate, and send engine traffic to a web proxy.
  */
 import * as http from 'http';
 import * as https from 'https';
@@ -48,7 +53,7 @@ export function createTransport(endpoint: DockerEndpoint, options: TransportOpti
     switch (endpoint.protocol) {
         case 'unix':
         case 'npipe':
-            return agentTransport(counting(new http.Agent({ keepAlive: true })), http.request, {
+            return agentTransport(counting(new http.Agent({ keepAlive: true })), {
                 socketPath: endpoint.socketPath,
                 host: 'localhost',
             });
@@ -65,7 +70,7 @@ export function createTransport(endpoint: DockerEndpoint, options: TransportOpti
             const shared = new SshAgent({ target, env, maxSockets: 1 });
             const own = new SshAgent({ target, env, maxSockets: Infinity });
             return {
-                request: (req) => http.request({ ...withoutLong(req), host: DUMMY_HOST, port: 80, agent: req.long ? own : shared }),
+                request: (req) => new http.ClientRequest({ ...withoutLong(req), host: DUMMY_HOST, port: 80, agent: req.long ? own : shared }),
                 close: () => {
                     shared.destroy();
                     own.destroy();
@@ -80,7 +85,7 @@ export function createTransport(endpoint: DockerEndpoint, options: TransportOpti
         case 'https': {
             const tls = endpoint.tls;
             if (!tls) {
-                return agentTransport(counting(new http.Agent({ keepAlive: true })), http.request, {
+                return agentTransport(counting(new http.Agent({ keepAlive: true })), {
                     host: endpoint.host,
                     port: endpoint.port,
                 });
@@ -91,7 +96,7 @@ export function createTransport(endpoint: DockerEndpoint, options: TransportOpti
             const agent = counting(
                 new https.Agent({ keepAlive: true, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify }),
             );
-            return agentTransport(agent, https.request, { host: endpoint.host, port: endpoint.port });
+            return agentTransport(agent, { host: endpoint.host, port: endpoint.port, protocol: 'https:' });
         }
     }
 }
@@ -115,11 +120,10 @@ function counting(agent: http.Agent): Counting {
 
 function agentTransport(
     counted: Counting,
-    send: typeof http.request,
-    target: { socketPath?: string; host?: string; port?: number },
+    target: { socketPath?: string; host?: string; port?: number; protocol?: 'https:' },
 ): EngineTransport {
     return {
-        request: (req) => send({ ...withoutLong(req), ...target, agent: counted.agent }),
+        request: (req) => new http.ClientRequest({ ...withoutLong(req), ...target, agent: counted.agent }),
         close: () => counted.agent.destroy(),
         get connectionsOpened() {
             return counted.opened;

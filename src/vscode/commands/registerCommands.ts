@@ -8,7 +8,8 @@ import { rollbackService } from './stack/rollbackService';
 import { restartService } from './stack/restartService';
 import { showServiceLogs, showStackLogs, type LogViewOptions } from './stack/showServiceLogs';
 import { inspect, registerInspectDocuments } from './stack/inspect';
-import { configureDockerHost, initSwarm, leaveSwarm } from './stack/swarmMembership';
+import { configureDockerHost } from './stack/configureDockerHost';
+import { initSwarm, leaveSwarm } from './stack/swarmMembership';
 import { registerProjectCommands } from './project/register';
 import { pickComposeStack, writeReplicasToFile } from './stack/composeFile';
 import { registerNodeCommands } from './node/nodeCommands';
@@ -29,7 +30,7 @@ export function registerCommands(services: ExtensionServices): void {
     registerCommand(services, 'swarmStacks.inspect', (target) => inspect(services, target));
     registerCommand(services, 'swarmStacks.initSwarm', (options) => initSwarm(services, options as { advertiseAddr?: string } | undefined));
     registerCommand(services, 'swarmStacks.leaveSwarm', (options) => leaveSwarm(services, options as { skipConfirmation?: boolean } | undefined));
-    registerCommand(services, 'swarmStacks.configureDockerHost', () => configureDockerHost());
+    registerCommand(services, 'swarmStacks.configureDockerHost', () => configureDockerHost(services));
     registerCommand(services, 'swarmStacks.pickComposeStack', (uri) => pickComposeStack(services, uri));
     registerCommand(services, 'swarmStacks.writeReplicasToFile', (arg) => writeReplicasToFile(services, arg));
     registerProjectCommands(services);

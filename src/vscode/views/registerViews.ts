@@ -139,9 +139,13 @@ export function registerViews(context: vscode.ExtensionContext, model: SwarmMode
 
     const updateMessage = () => {
         const state = model.state;
+        // Unreachable: the welcome text says what to do; the message says exactly why, naming the endpoint
+        // (an ssh host key, a certificate, a refused connection…).
+        const why = state.kind === 'unreachable' ? state.message : undefined;
         stacksView.message = state.kind === 'ready' && state.snapshot.stacks.length === 0 && state.snapshot.unstacked.length === 0
             ? vscode.l10n.t('No stacks yet. Open a compose file and run "Deploy Stack".')
-            : undefined;
+            : why;
+        nodesView.message = why;
     };
 
     // Reveal Service (from the CodeLens live state): shows the service in the Stacks view, expanded.

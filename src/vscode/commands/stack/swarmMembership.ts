@@ -42,7 +42,3 @@ export async function leaveSwarm(services: ExtensionServices, options: { skipCon
     services.log.info(`Left the swarm on ${client.endpoint.url}`);
     await services.model.refresh();
 }
-
-export async function configureDockerHost(): Promise<void> {
-    await vscode.commands.executeCommand('workbench.action.openSettings', 'swarmStacks.docker');
-}
