@@ -12,6 +12,7 @@ import * as path from 'path';
 import '../../src/cli/project-verbs';
 import '../../src/cli/registry-verbs';
 import { decodeAuthHeader, encodeAuthHeader, type RegistryAuthSource } from '../../src/core/registry/credentials';
+import { registrySentences } from '../../src/core/registry/errors';
 import { completeScaffoldInput, imageInRegistry, validateRegistry } from '../../src/core/scaffold/input';
 import type { StackEngine } from '../../src/core/stack/engine';
 import { runCliCaptured, scriptedEmptySwarm } from './support/cli';
@@ -124,6 +125,24 @@ describe('deploy and the registry (scripted engine)', () => {
         assert.match(refused.stderr, /The registry 127\.0\.0\.1:5000 refused the credentials .*`docker login 127\.0\.0\.1:5000`/);
         assert.match(refused.stderr, /Nothing was deployed\./);
         assert.deepStrictEqual(strict.seen.created, []);
+    });
+
+    it('Docker Hub out of reach (every offline deploy) keeps the CLI warning alone; a private registry down is named', async () => {
+        const hub = path.join(dir, 'hub.yaml');
+        fs.writeFileSync(hub, 'version: "3.8"\nservices:\n  app:\n    image: nginx:1\n  own:\n    image: 127.0.0.1:5999/own:1\n');
+        const unreachable = scriptedEmptySwarm({
+            distributionInspect: async (image: string) => {
+                const host = image.startsWith('127.0.0.1:5999/') ? '127.0.0.1:5999' : 'registry-1.docker.io';
+                throw Object.assign(new Error('x'), { kind: 'daemon', statusCode: 500, daemonMessage: `Get "https://${host}/v2/": dial tcp ${host}: connect: connection refused` });
+            },
+            createService: async () => ({ id: 's', warnings: [] }),
+        });
+        const r = await cli(['deploy', '-c', hub, 'prod'], { connect: () => unreachable, registryAuth: authWith('good') });
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.match(r.stderr, /image nginx:1 could not be accessed on a registry to record/);
+        assert.doesNotMatch(r.stderr, /The registry Docker Hub/);
+        assert.match(r.stderr, /The registry 127\.0\.0\.1:5999 cannot be reached from the Docker engine at unix:\/\/\/scripted\.sock for the digest of 127\.0\.0\.1:5999\/own:1 .*`docker login 127\.0\.0\.1:5999`/);
+        assert.deepStrictEqual(registrySentences([r.stderr]).length, 1);
     });
 
     it('credentials that cannot be read stop a --with-registry-auth deploy before anything is sent', async () => {

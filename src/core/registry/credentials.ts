@@ -98,6 +98,11 @@ export function authConfigKey(registry: string): string {
     return registry === DOCKER_HUB_DOMAIN || registry === 'index.docker.io' ? DOCKER_HUB_AUTH_KEY : registry;
 }
 
+/** Docker Hub, under any of its names. */
+export function isDockerHub(registry: string): boolean {
+    return authConfigKey(registry) === DOCKER_HUB_AUTH_KEY;
+}
+
 /** How a person logs in to the registry: `docker login` for Docker Hub, `docker login <host>` otherwise. */
 export function loginCommand(registry: string): string {
     return authConfigKey(registry) === DOCKER_HUB_AUTH_KEY ? 'docker login' : `docker login ${registry}`;

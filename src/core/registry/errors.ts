@@ -80,6 +80,11 @@ export function registryFailureMessage(kind: RegistryFailureKind, detail: string
     }
 }
 
+/** The registry sentences (see registryFailureMessage) among a deploy's warnings, for a person to see. */
+export function registrySentences(warnings: readonly string[]): string[] {
+    return [...new Set(warnings.flatMap((w) => w.split('\n')).filter((line) => line.startsWith('The registry ')))];
+}
+
 /** The engine's own message of an error thrown by the Docker door (duck-typed: core does not import it). */
 export function engineMessageOf(error: unknown): { message: string; statusCode?: number } {
     const e = (typeof error === 'object' && error !== null ? error : {}) as { daemonMessage?: unknown; statusCode?: unknown; message?: unknown };

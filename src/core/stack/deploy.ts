@@ -7,7 +7,7 @@
 import { ConversionError, resolveObjectIds, type StackSpecs } from '../compose/convert';
 import { isCancellation } from '../cancellation';
 import { normalizeImageReference } from '../image-reference';
-import { registryOfImage, type RegistryAuthSource } from '../registry/credentials';
+import { isDockerHub, registryOfImage, type RegistryAuthSource } from '../registry/credentials';
 import { classifyRegistryFailure, engineMessageOf, registryFailureMessage } from '../registry/errors';
 import type { Config, DistributionInspect, Network, Platform, Secret, ServiceSpec } from '../specs';
 import { describeUnpulledImage, unpulledImages } from '../nodes/image-placement';
@@ -236,7 +236,8 @@ function failedResolution(image: string, error: unknown, engineUrl: string, cred
     const { message, statusCode } = engineMessageOf(error);
     const detail = timedOut ? `no answer within ${REGISTRY_TIMEOUT_MS / 1000} s` : message;
     const kind = timedOut ? 'unreachable' : classifyRegistryFailure(message, statusCode);
-    if (kind === 'other') return { warning: warning + credentialsNote };
+    // Docker Hub out of reach is every offline deploy's case: the CLI's warning says all there is to say.
+    if (kind === 'other' || (kind === 'unreachable' && isDockerHub(registry))) return { warning: warning + credentialsNote };
     const sentence = registryFailureMessage(kind, detail, { registry, image, operation: 'resolve', engine: engineUrl });
     const resolution: RegistryResolution = { warning: `${warning}${sentence}\n${credentialsNote}` };
     if (kind === 'unauthorized' || kind === 'noCredentials') resolution.loginProblem = sentence;

@@ -4,6 +4,7 @@ import { applyDeploy, prepareDeploy, touchedServices } from '../../../core/stack
 import { stackFromCompose } from '../../../core/stack/from-compose';
 import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type DeployPlan, type ResolveImageMode } from '../../../core/stack/plan';
 import { validateStackName } from '../../../core/stack/names';
+import { registrySentences } from '../../../core/registry/errors';
 import { describeUnpulledImage, type UnpulledImage } from '../../../core/nodes/image-placement';
 import type { ExtensionServices } from '../../services';
 import { isComposeFileName } from '../../stackNames';
@@ -55,6 +56,10 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
     });
     services.log.info(`Plan for stack ${stackName}:\n${describePlan(plan).join('\n')}`);
     for (const warning of plan.warnings) services.log.warn(warning.trim());
+    // A refused login or an unreachable registry matters to the person, not only to the log: the nodes may
+    // not be able to pull. Shown, not awaited; the deploy goes on as docker stack deploy does.
+    const registryProblem = registrySentences(plan.warnings)[0];
+    if (registryProblem) void vscode.window.showWarningMessage(registryProblem);
     if (plan.problems.length) {
         throw new Error(vscode.l10n.t('Nothing was deployed: {0}', plan.problems.join(' ')));
     }
