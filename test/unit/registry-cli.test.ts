@@ -159,3 +159,30 @@ describe('deploy and the registry (scripted engine)', () => {
         assert.deepStrictEqual(s.seen.created, []);
     });
 });
+
+describe('update --image and the registry (scripted engine)', () => {
+    function scriptedService() {
+        const sent: { params?: Record<string, unknown> }[] = [];
+        const engine = scriptedEmptySwarm({
+            inspectService: async () => ({ ID: 'svc1', Version: { Index: 7 }, Spec: { Name: 'prod_app', TaskTemplate: { ContainerSpec: { Image: '127.0.0.1:5000/app:1' } } } }),
+            updateService: async (_id: string, _version: number, _spec: unknown, params?: Record<string, unknown>) => {
+                sent.push({ params });
+                return { warnings: [] };
+            },
+        });
+        return { engine, sent };
+    }
+
+    it('sends the credentials of the new image with --with-registry-auth, else keeps those of the spec (service/update.go)', async () => {
+        const withFlag = scriptedService();
+        const r1 = await cli(['update', '-d', '--with-registry-auth', '--image', '127.0.0.1:5000/app:2', 'prod_app'], { connect: () => withFlag.engine, registryAuth: authWith('good') });
+        assert.strictEqual(r1.code, 0, r1.stderr);
+        assert.strictEqual(decodeAuthHeader(String(withFlag.sent[0]!.params!.authHeader)).password, 'good');
+        assert.strictEqual(withFlag.sent[0]!.params!.registryAuthFrom, undefined);
+
+        const plain = scriptedService();
+        const r2 = await cli(['update', '-d', '--image', '127.0.0.1:5000/app:2', 'prod_app'], { connect: () => plain.engine, registryAuth: authWith('good') });
+        assert.strictEqual(r2.code, 0, r2.stderr);
+        assert.deepStrictEqual(plain.sent[0]!.params, { registryAuthFrom: 'spec' });
+    });
+});
