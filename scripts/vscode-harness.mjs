@@ -572,6 +572,26 @@ function startHarnessServer(getPage, screenshotDir) {
                 log(`screenshot ${path.relative(ROOT, file)}`);
                 return reply(200, { path: file });
             }
+            if (request.method === 'POST' && url.pathname === '/keyboard') {
+                // Types text and presses keys in the workbench as a person would (a quick pick's input, Enter),
+                // which the extension API cannot do. `text` is typed first, then each of `press` (Playwright key names).
+                const page = getPage();
+                if (!page) {
+                    return reply(503, { error: 'no page yet' });
+                }
+                const text = url.searchParams.get('text') ?? '';
+                const keys = url.searchParams.getAll('press');
+                if (text.length > 500 || keys.length > 20 || keys.some((k) => !/^[A-Za-z0-9+]{1,30}$/.test(k))) {
+                    return reply(400, { error: 'bad keyboard request' });
+                }
+                if (text) {
+                    await page.keyboard.type(text, { delay: 20 });
+                }
+                for (const key of keys) {
+                    await page.keyboard.press(key);
+                }
+                return reply(200, { typed: text.length, pressed: keys.length });
+            }
             if (request.method === 'GET' && url.pathname === '/health') {
                 return reply(200, { ok: true });
             }

@@ -20,6 +20,8 @@ export interface LogSession {
     terminal: vscode.Terminal;
     /** The lines written so far (the last few thousand), ANSI colours included. */
     transcript(): string[];
+    /** The text sent to the terminal so far (its end), line breaks as written: CRLF. */
+    output(): string;
     /** Stops following (as Ctrl+C in the terminal does); the terminal stays open with what it shows. */
     stop(): void;
     /** Settles when every stream has ended or was stopped. */
@@ -38,6 +40,7 @@ interface LogSource {
 }
 
 const TRANSCRIPT_LINES = 5000;
+const OUTPUT_CHARS = 200_000;
 
 /** Show Service Logs (or one task's, from a task item): `docker service logs`-style lines in a terminal. */
 export async function showServiceLogs(services: ExtensionServices, argument?: unknown, options?: LogViewOptions): Promise<LogSession> {
@@ -92,6 +95,7 @@ function openLogTerminal(services: ExtensionServices, title: string, sources: Lo
     const controller = new AbortController();
     const writeEmitter = new vscode.EventEmitter<string>();
     const transcript: string[] = [];
+    let output = '';
     const taskNames = new Map<string, Promise<TaskNames>>();
     let stopped = false;
     let resolveEnded!: () => void;
@@ -100,7 +104,9 @@ function openLogTerminal(services: ExtensionServices, title: string, sources: Lo
     const write = (line: string): void => {
         transcript.push(line);
         if (transcript.length > TRANSCRIPT_LINES) transcript.splice(0, transcript.length - TRANSCRIPT_LINES);
-        writeEmitter.fire(terminalLine(line));
+        const data = terminalLine(line);
+        output = (output + data).slice(-OUTPUT_CHARS);
+        writeEmitter.fire(data);
     };
     const stop = (): void => {
         if (stopped) return;
@@ -161,7 +167,7 @@ function openLogTerminal(services: ExtensionServices, title: string, sources: Lo
     };
     const terminal = vscode.window.createTerminal({ name: title, pty, iconPath: new vscode.ThemeIcon('output') });
     terminal.show();
-    return { terminal, transcript: () => [...transcript], stop, ended };
+    return { terminal, transcript: () => [...transcript], output: () => output, stop, ended };
 }
 
 /** Slot and node name of a task: from the model's snapshot, else asked of the engine once (an old task). */
