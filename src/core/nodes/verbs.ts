@@ -57,11 +57,13 @@ async function updateSpec(
             await engine.updateNode(node.ID, node.Version.Index, spec, options);
             return { node, changed: true, message: '' };
         } catch (error) {
-            // A stale version: someone changed the node in between; read it again, once.
-            if (errorKind(error) === 'outOfSequence' && attempt === 0) continue;
+            if (attempt >= RETRIES) throw error;
+            // A stale version: someone changed the node in between (also swarmkit itself, while it reconciles a
+            // role change): read it again.
+            if (errorKind(error) === 'outOfSequence' || /update out of sequence/.test(messageOf(error))) continue;
             // The managers did not commit the change in time (swarmkit's raft proposal timed out, e.g. right
-            // after a promotion while the new manager catches up): read the node again and retry, a bounded number of times.
-            if (isCommitTimeout(error) && attempt < COMMIT_RETRIES) {
+            // after a promotion while the new manager catches up): it may still land; read the node again.
+            if (isCommitTimeout(error)) {
                 sent = true;
                 await pause(COMMIT_RETRY_PAUSE_MS, options.signal);
                 continue;
@@ -71,11 +73,16 @@ async function updateSpec(
     }
 }
 
-const COMMIT_RETRIES = 3;
+// Reads and sends of one change at most: bounded, whatever the engine answers.
+const RETRIES = 5;
 const COMMIT_RETRY_PAUSE_MS = 3_000;
 
+function messageOf(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}
+
 function isCommitTimeout(error: unknown): boolean {
-    return /DeadlineExceeded|context deadline exceeded/.test(error instanceof Error ? error.message : String(error));
+    return /DeadlineExceeded|context deadline exceeded/.test(messageOf(error));
 }
 
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
