@@ -7,7 +7,7 @@ import { BuildFailedError, describeStep } from '../../../core/build/progress';
 import { bumpTag, COMPOSE_FILE_NAMES, defaultBuildTag } from '../../../core/build/tag';
 import { validateImageName } from '../../../core/scaffold/plan';
 import type { ExtensionServices } from '../../services';
-import { isDirectory, optionsArgument, pick, readText, uriArgument } from './prompts';
+import { isDirectory, optionsArgument, pick, pickOrType, readText, uriArgument } from './prompts';
 
 interface BuildImageOptions {
     /** Skips the tag prompt. */
@@ -55,38 +55,12 @@ async function askTag(dir: string): Promise<string> {
         { label: fallback, description: composeName ? vscode.l10n.t('the image in {0}', composeName) : vscode.l10n.t('from the folder name') },
         { label: bumpTag(fallback), description: vscode.l10n.t('next version') },
     ];
-    const quickPick = vscode.window.createQuickPick();
-    quickPick.title = vscode.l10n.t('Build Image: tag');
-    quickPick.placeholder = vscode.l10n.t('Pick a tag or type another one (name:tag)');
-    quickPick.items = items;
-    quickPick.ignoreFocusOut = true;
-    const disposables: vscode.Disposable[] = [quickPick];
-    try {
-        return await new Promise<string>((resolve, reject) => {
-            disposables.push(
-                quickPick.onDidChangeValue((value) => {
-                    const typed = value.trim();
-                    const problem = typed === '' ? undefined : validateImageName(typed, 'tag');
-                    const custom: vscode.QuickPickItem[] = typed === '' || items.some((i) => i.label === typed) ? [] : [{ label: typed, description: problem ?? vscode.l10n.t('typed') }];
-                    quickPick.items = [...custom, ...items];
-                }),
-                quickPick.onDidAccept(() => {
-                    const chosen = quickPick.selectedItems[0]?.label ?? quickPick.value.trim();
-                    const problem = validateImageName(chosen, 'tag');
-                    if (problem) {
-                        quickPick.placeholder = problem;
-                        return;
-                    }
-                    resolve(chosen);
-                    quickPick.hide();
-                }),
-                quickPick.onDidHide(() => reject(new CancelledError())),
-            );
-            quickPick.show();
-        });
-    } finally {
-        for (const d of disposables) d.dispose();
-    }
+    return pickOrType({
+        title: vscode.l10n.t('Build Image: tag'),
+        placeholder: vscode.l10n.t('Pick a tag or type another one (name:tag)'),
+        items,
+        problemOf: (value) => validateImageName(value, 'tag'),
+    });
 }
 
 export function buildImageCommand(services: ExtensionServices, output: vscode.OutputChannel) {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { CancelledError } from '../../../core/cancellation';
+import { chosenImage } from '../../../core/stack/image-choice';
 
 /** showQuickPick that throws CancelledError when dismissed. */
 export async function pick<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Promise<T> {
@@ -50,5 +51,48 @@ export async function readText(uri: vscode.Uri): Promise<string | undefined> {
     } catch (error) {
         if (error instanceof vscode.FileSystemError && error.code === 'FileNotFound') return undefined;
         throw error;
+    }
+}
+
+export interface PickOrTypeOptions {
+    title: string;
+    placeholder: string;
+    items: readonly vscode.QuickPickItem[];
+    /** Why a value cannot be taken (shown next to the typed entry; Enter then does nothing), or undefined. */
+    problemOf: (value: string) => string | undefined;
+}
+
+/**
+ * A quick pick of proposals where any value can be typed instead. What is typed in full is the answer, whatever item
+ * the list highlights meanwhile; a highlighted item counts when nothing is typed or the typed text filters to it
+ * (`chosenImage`). Throws CancelledError when dismissed.
+ */
+export async function pickOrType(options: PickOrTypeOptions): Promise<string> {
+    const quickPick = vscode.window.createQuickPick();
+    quickPick.title = options.title;
+    quickPick.placeholder = options.placeholder;
+    quickPick.items = options.items;
+    quickPick.ignoreFocusOut = true;
+    const disposables: vscode.Disposable[] = [quickPick];
+    try {
+        return await new Promise<string>((resolve, reject) => {
+            disposables.push(
+                quickPick.onDidChangeValue((value) => {
+                    const typed = value.trim();
+                    const known = typed === '' || options.items.some((i) => i.label === typed);
+                    quickPick.items = known ? options.items : [{ label: typed, description: options.problemOf(typed) ?? vscode.l10n.t('typed') }, ...options.items];
+                }),
+                quickPick.onDidAccept(() => {
+                    const chosen = chosenImage(quickPick.value, quickPick.activeItems[0]?.label);
+                    if (chosen === undefined || options.problemOf(chosen) !== undefined) return;
+                    resolve(chosen);
+                    quickPick.hide();
+                }),
+                quickPick.onDidHide(() => reject(new CancelledError())),
+            );
+            quickPick.show();
+        });
+    } finally {
+        for (const d of disposables) d.dispose();
     }
 }

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { CancelledError } from '../../../core/cancellation';
 import { checkImageReference } from '../../../core/image-reference';
-import { chosenImage, orderImageTags } from '../../../core/stack/image-choice';
+import { orderImageTags } from '../../../core/stack/image-choice';
 import { updateServiceImage as sendImageUpdate } from '../../../core/stack/verbs';
 import type { ExtensionServices } from '../../services';
+import { pickOrType } from '../project/prompts';
 import { followService, waitTimeoutMs, withCancellableProgress } from './progress';
 import { resolveService } from './targets';
 
@@ -25,40 +25,17 @@ export async function updateServiceImage(services: ExtensionServices, argument?:
 
 /**
  * Local image tags of the same repository first, then every other tag; or type one. What is typed in full is what is
- * deployed (`chosenImage`), and an invalid reference is refused in the pick, before any request.
+ * deployed, and an invalid reference is refused in the pick, before any request.
  */
 async function pickImage(services: ExtensionServices, current: string | undefined): Promise<string> {
     const images = await services.session.client.listImages();
     const tags = orderImageTags(images.flatMap((i) => i.RepoTags ?? []), current);
-    const tagItems = tags.map((t) => ({ label: t, description: t === current ? vscode.l10n.t('current') : undefined }));
-    const quickPick = vscode.window.createQuickPick();
-    quickPick.title = vscode.l10n.t('Update Service Image');
-    quickPick.placeholder = vscode.l10n.t('Image for the rolling update (currently {0}); pick a local tag or type one', current ?? '?');
-    quickPick.items = tagItems;
-    const disposables: vscode.Disposable[] = [quickPick];
-    try {
-        return await new Promise<string>((resolve, reject) => {
-            disposables.push(
-                quickPick.onDidChangeValue((value) => {
-                    const typed = value.trim();
-                    const description = typed ? checkImageReference(typed) ?? vscode.l10n.t('typed') : '';
-                    quickPick.items = typed && !tags.includes(typed) ? [{ label: typed, description }, ...tagItems] : tagItems;
-                }),
-                quickPick.onDidAccept(() => {
-                    const picked = chosenImage(quickPick.value, quickPick.activeItems[0]?.label);
-                    if (picked === undefined) return;
-                    // An invalid reference stays in the pick, its problem shown next to it.
-                    if (checkImageReference(picked)) return;
-                    resolve(picked);
-                    quickPick.hide();
-                }),
-                quickPick.onDidHide(() => reject(new CancelledError())),
-            );
-            quickPick.show();
-        });
-    } finally {
-        for (const d of disposables) d.dispose();
-    }
+    return pickOrType({
+        title: vscode.l10n.t('Update Service Image'),
+        placeholder: vscode.l10n.t('Image for the rolling update (currently {0}); pick a local tag or type one', current ?? '?'),
+        items: tags.map((t) => ({ label: t, description: t === current ? vscode.l10n.t('current') : undefined })),
+        problemOf: checkImageReference,
+    });
 }
 
 /** `--with-registry-auth` of `docker service update`, from the swarmStacks.deploy.withRegistryAuth setting. */
