@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { isCancellation } from '../core/cancellation';
+import { FreshReads } from '../core/fresh-reads';
 import { readSnapshot, type SwarmSnapshot } from '../core/swarm-snapshot';
 import { isDockerError } from '../docker/errors';
 import type { DockerSession } from './dockerSession';
@@ -31,10 +32,8 @@ export class SwarmModel implements vscode.Disposable {
     private running: AbortController | undefined;
     private debounceTimer: NodeJS.Timeout | undefined;
     private pollTimer: NodeJS.Timeout | undefined;
-    /** The read in flight, abortable by stop(). */
-    private reading: { done: Promise<void>; controller: AbortController } | undefined;
-    /** The read queued behind it, shared by every caller that asked while it ran. */
-    private queued: Promise<void> | undefined;
+    /** Reads handed to refresh() callers: each gets one that started after its call; stop() aborts the one in flight. */
+    private readonly reads = new FreshReads((signal) => this.readState(signal));
     private readonly subscriptions: vscode.Disposable[] = [];
 
     readonly onDidChange = this.changeEmitter.event;
@@ -79,29 +78,11 @@ export class SwarmModel implements vscode.Disposable {
     }
 
     /**
-     * Refreshes now (manual refresh, after a command) and resolves when a read that started after this call is in.
-     * A read already running may have started before the caller's change, so the caller is not handed that one: it
-     * gets the next read, which starts when the running one ends and is shared by everyone who asked meanwhile.
+     * Refreshes now (manual refresh, after a command) and resolves when a read that started after this call is in:
+     * never the result of a read that began before the caller's change.
      */
     refresh(): Promise<void> {
-        if (!this.reading) return this.startRead();
-        if (!this.queued) {
-            const queued = this.reading.done.then(() => {
-                if (this.queued === queued) this.queued = undefined;
-                return this.startRead();
-            });
-            this.queued = queued;
-        }
-        return this.queued;
-    }
-
-    private startRead(): Promise<void> {
-        const controller = new AbortController();
-        const done = this.readState(controller.signal).finally(() => {
-            if (this.reading?.controller === controller) this.reading = undefined;
-        });
-        this.reading = { done, controller };
-        return done;
+        return this.reads.request();
     }
 
     /** Schedules a refresh after the burst of events settles. */
@@ -124,7 +105,7 @@ export class SwarmModel implements vscode.Disposable {
     private stop(): void {
         this.running?.abort();
         // A read in flight would otherwise land after the stop (or after the client changed) and show stale state.
-        this.reading?.controller.abort();
+        this.reads.abort();
         this.running = undefined;
         if (this.pollTimer) clearInterval(this.pollTimer);
         if (this.debounceTimer) clearTimeout(this.debounceTimer);
