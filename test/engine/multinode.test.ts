@@ -15,7 +15,7 @@ import * as path from 'path';
 
 import { runBuild } from '../../src/core/build/build';
 import { setNodeAvailability } from '../../src/core/nodes/verbs';
-import { probe, probeDuring, renderTextTable, summarize, type ProbeSummary } from '../../src/core/probe/probe';
+import { probeDuring, renderTextTable, summarize } from '../../src/core/probe/probe';
 import { nodeRegistryAuthSource } from '../../src/core/registry/node-io';
 import { pushImage, type PushResult } from '../../src/core/registry/push';
 import { completeScaffoldInput, findTemplatesDir } from '../../src/core/scaffold/input';
@@ -32,6 +32,7 @@ import { Cleanup } from './support/cleanup';
 import { loadCluster, nodeClient, type Cluster, type ClusterNode } from './support/cluster';
 import { TESTBED_NODE_IMAGE } from './support/engine';
 import { uniqueName } from './support/names';
+import { probeUntil } from './support/probe';
 import { waitFor } from './support/wait';
 
 const TESTBED_HAPROXY_IMAGE = 'swarm-stacks-testbed/haproxy:2.6';
@@ -88,24 +89,6 @@ describe('3-node swarm: scaffold → build on node1 → push → deploy with reg
         }
     }
 
-    /** Probes one address until `predicate` holds (HAProxy's DNS and health checks catch up within seconds), bounded. */
-    async function probeUntil(url: string, what: string, predicate: (s: ProbeSummary) => boolean, timeoutMs = 90_000): Promise<ProbeSummary> {
-        let last: ProbeSummary | undefined;
-        try {
-            return await waitFor(
-                async () => {
-                    const report = await probe(url, { count: 30, timeoutMs: 2000, maxDurationMs: 20_000 });
-                    last = summarize(report.results);
-                    return predicate(last) ? last : false;
-                },
-                { timeoutMs, intervalMs: 250, what },
-            );
-        } catch (error) {
-            if (last) console.log(renderTextTable(last));
-            throw error;
-        }
-    }
-
     before(async function () {
         cluster = loadCluster();
         for (const node of cluster.nodes) clients.set(node.name, nodeClient(node, 60_000));
@@ -115,9 +98,19 @@ describe('3-node swarm: scaffold → build on node1 → push → deploy with reg
                 throw new Error(`${node.name} (${node.host}) does not answer: run bash scripts/testbed/setup.sh (${String(error)})`);
             });
         }
+        // A node restarted by an earlier test reports "unknown" until its first heartbeat: wait for it, bounded.
+        let states: string[] = [];
+        const wanted = ['node1 ready active', 'node2 ready active', 'node3 ready active'];
+        await waitFor(
+            async () => {
+                states = (await manager.listNodes()).map((n) => `${n.Description?.Hostname} ${n.Status?.State} ${n.Spec.Availability}`).sort();
+                return states.join() === wanted.join();
+            },
+            { timeoutMs: 30_000, intervalMs: 250, what: 'the 3 nodes to be Ready and active' },
+        ).catch(() => {
+            throw new Error(`the bed needs 3 Ready, active nodes, not: ${states.join('; ')} (bash scripts/testbed/cluster.sh up repairs it)`);
+        });
         for (const n of await manager.listNodes()) nodeIds.set(n.ID, n.Description?.Hostname ?? n.ID);
-        const states = (await manager.listNodes()).map((n) => `${n.Description?.Hostname} ${n.Status?.State} ${n.Spec.Availability}`).sort();
-        assert.deepStrictEqual(states, ['node1 ready active', 'node2 ready active', 'node3 ready active'], 'the bed has 3 Ready, active nodes');
         for (const node of cluster.nodes) {
             for (const base of [TESTBED_NODE_IMAGE, TESTBED_HAPROXY_IMAGE]) {
                 assert.ok(await hasImage(client(node), base), `${base} is missing on ${node.name}: run bash scripts/testbed/setup.sh`);
@@ -153,7 +146,7 @@ describe('3-node swarm: scaffold → build on node1 → push → deploy with reg
             if (!manager) return;
             for (const node of cluster.nodes) await attempt(`activate ${node.name}`, () => setNodeAvailability(manager, node.name, 'active'));
             await attempt('remove the stack', () => removeStack(manager, stack, { wait: true, waitTimeoutMs: 120_000 }));
-            await attempt('cleanup', () => cleanup.run(120_000));
+            if (cleanup) await attempt('cleanup', () => cleanup.run(120_000));
             // The workers hold the image by digest only (tasks pull `repo:tag@digest`): remove by ID everywhere.
             for (const node of cluster.nodes) {
                 for (const ref of [image, ...(pushed ? [pushed.pinned] : [])]) {
@@ -175,7 +168,7 @@ describe('3-node swarm: scaffold → build on node1 → push → deploy with reg
             if (dir) fs.rmSync(dir, { recursive: true, force: true });
             console.log(`      figures: ${JSON.stringify(figures)}`);
         }
-        assert.deepStrictEqual(problems, [], 'cleanup');
+        assert.deepStrictEqual(problems, [], `cleanup: ${problems.join('; ')}`);
     });
 
     it('scaffolds the haproxy-dns project: HAProxy global with host-mode ports, as the scaffold writes it', async () => {
@@ -260,7 +253,7 @@ describe('3-node swarm: scaffold → build on node1 → push → deploy with reg
     it('HAProxy answers on every node address (host-mode port) with every replica behind it', async () => {
         const t0 = performance.now();
         for (const node of cluster.nodes) {
-            const summary = await probeUntil(urlOf(node), `${REPLICAS} hostnames through ${urlOf(node)}`, (s) => s.failed === 0 && s.hostnames.length === REPLICAS);
+            const summary = await probeUntil(urlOf(node), `${REPLICAS} hostnames through ${urlOf(node)}`, (s) => s.failed === 0 && s.hostnames.length === REPLICAS, { count: 30 });
             figures[`hostnames@${node.address}`] = String(summary.hostnames.length);
             console.log(`      ${urlOf(node)}: ${summary.ok}/${summary.total} ok, ${summary.hostnames.length} distinct hostnames`);
         }
@@ -322,7 +315,7 @@ describe('3-node swarm: scaffold → build on node1 → push → deploy with reg
             intervalMs: 250,
             what: 'HAProxy to run on node2 again',
         });
-        const summary = await probeUntil(urlOf(drained), `${urlOf(drained)} to answer again`, (s) => s.failed === 0 && s.hostnames.length === REPLICAS);
+        const summary = await probeUntil(urlOf(drained), `${urlOf(drained)} to answer again`, (s) => s.failed === 0 && s.hostnames.length === REPLICAS, { count: 30 });
         figures.activatedAnswering = seconds(performance.now() - t1);
         assert.strictEqual(summary.hostnames.length, REPLICAS);
     });

@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { runBuild } from '../../src/core/build/build';
-import { probe, probeDuring, renderBarChart, renderTextTable, renderVersionShift, summarize, type ProbeSummary } from '../../src/core/probe/probe';
+import { probeDuring, renderBarChart, renderTextTable, renderVersionShift, summarize, type ProbeSummary } from '../../src/core/probe/probe';
 import { completeScaffoldInput, findTemplatesDir } from '../../src/core/scaffold/input';
 import { existingFileReader, fileWriter, templateReader } from '../../src/core/scaffold/node-fs';
 import { applyScaffold, planScaffold } from '../../src/core/scaffold/plan';
@@ -26,6 +26,7 @@ import type { DockerClient } from '../../src/docker/client';
 import { Cleanup } from './support/cleanup';
 import { engineClient, TESTBED_NODE_IMAGE } from './support/engine';
 import { STACK_LABEL, uniqueName } from './support/names';
+import { probeUntil as probeUntilAt } from './support/probe';
 import { waitFor } from './support/wait';
 
 const TESTBED_HAPROXY_IMAGE = 'swarm-stacks-testbed/haproxy:2.6';
@@ -83,23 +84,8 @@ describe('seed workflow on the real swarm (scaffold → build → deploy → pro
         }
     });
 
-    /** Probes until `predicate` holds (HAProxy's DNS catches up within seconds), bounded. */
-    async function probeUntil(what: string, predicate: (s: ProbeSummary) => boolean, timeoutMs = 90_000): Promise<ProbeSummary> {
-        let last: ProbeSummary | undefined;
-        try {
-            return await waitFor(
-                async () => {
-                    const report = await probe(url, { count: 40, timeoutMs: 2000, maxDurationMs: 20_000 });
-                    last = summarize(report.results);
-                    return predicate(last) ? last : false;
-                },
-                { timeoutMs, intervalMs: 250, what },
-            );
-        } catch (error) {
-            if (last) console.log(renderTextTable(last));
-            throw error;
-        }
-    }
+    /** Probes the stack's URL until `predicate` holds, bounded. */
+    const probeUntil = (what: string, predicate: (s: ProbeSummary) => boolean): Promise<ProbeSummary> => probeUntilAt(url, what, predicate);
 
     it('scaffolds the haproxy-dns project into a temporary folder', async () => {
         const published = await freePort();
