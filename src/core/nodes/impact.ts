@@ -170,56 +170,72 @@ export function availabilityImpact(snapshot: SwarmSnapshot, nodeId: string, to: 
     return impact;
 }
 
-/** The impact as a one-line question and the lines that explain it (the editor's modal, the CLI). */
-export function describeImpact(impact: AvailabilityImpact): { summary: string; details: string[] } {
+/** One line of an impact: the sentence (CLI, log), and its head and reason apart (the editor's quick pick). */
+export interface ImpactLine {
+    severity: 'info' | 'warning' | 'error';
+    /** The whole sentence. */
+    text: string;
+    /** The sentence up to its reason. */
+    head: string;
+    reason?: string;
+}
+
+function line(severity: ImpactLine['severity'], head: string, reason?: string, form: 'colon' | 'parens' = 'colon'): ImpactLine {
+    const text = reason === undefined ? `${head}.` : form === 'parens' ? `${head} (${reason}).` : `${head}: ${reason}.`;
+    return { severity, text, head, ...(reason === undefined ? {} : { reason }) };
+}
+
+/** The impact as a one-line question and the lines that explain it (the editor's preview, the CLI). */
+export function describeImpact(impact: AvailabilityImpact): { summary: string; details: string[]; lines: ImpactLine[] } {
     const name = impact.node.hostname;
     const verb = { drain: 'Drain', pause: 'Pause', active: 'Activate' }[impact.to];
     if (impact.unchanged) {
-        return { summary: `${name} is already ${impact.to === 'active' ? 'active' : impact.to === 'pause' ? 'paused' : 'drained'}.`, details: [] };
+        return { summary: `${name} is already ${impact.to === 'active' ? 'active' : impact.to === 'pause' ? 'paused' : 'drained'}.`, details: [], lines: [] };
     }
-    const details: string[] = [];
+    const lines: ImpactLine[] = [];
+    const details = { push: (l: ImpactLine) => lines.push(l) };
     if (impact.to === 'drain') {
         if (impact.tasksOnNode === 0) {
-            details.push(`No task runs on ${name}: nothing moves.`);
+            details.push(line('info', `No task runs on ${name}`, 'nothing moves'));
         } else {
             const to = impact.otherNodes.length ? ` to ${impact.otherNodes.join(', ')}` : '';
             const stop = impact.tasksOnNode === 1 ? 'stops' : 'stop';
             const move = impact.tasksOnNode === 1
                 ? impact.tasksMoving ? 'it moves' : 'it cannot move'
                 : impact.tasksMoving === 0 ? 'none of them can move' : impact.tasksMoving === impact.tasksOnNode ? 'they move' : `${impact.tasksMoving} of them move`;
-            details.push(`${plural(impact.tasksOnNode, 'task')} ${stop} on ${name}; ${move}${impact.tasksMoving ? to : ''}.`);
+            details.push(line('info', `${plural(impact.tasksOnNode, 'task')} ${stop} on ${name}; ${move}${impact.tasksMoving ? to : ''}`));
         }
         // Single-replica services have their own line below.
         for (const s of impact.belowDesired.filter((b) => b.desired !== 1)) {
-            details.push(`${s.service} drops below its desired replicas: ${s.runningAfter}/${s.desired} running (${s.reason}).`);
+            details.push(line('warning', `${s.service} drops below its desired replicas: ${s.runningAfter}/${s.desired} running`, s.reason, 'parens'));
         }
         for (const s of impact.singleReplicaDown) {
-            details.push(s.stranded ? `${s.service} (1 replica) goes down and stays down: ${s.reason}.` : `${s.service} (1 replica) is down until its task starts on another node.`);
+            details.push(s.stranded ? line('error', `${s.service} (1 replica) goes down and stays down`, s.reason) : line('warning', `${s.service} (1 replica) is down until its task starts on another node`));
         }
         for (const s of impact.global) {
-            details.push(`${s.service} (global) stops its task on ${name}: ${s.reason}.`);
+            details.push(line('info', `${s.service} (global) stops its task on ${name}`, s.reason));
         }
         if (impact.tasksOnNode > 0 && !impact.belowDesired.length && !impact.singleReplicaDown.length) {
-            details.push('Every replicated service keeps its desired replicas once the tasks have moved.');
+            details.push(line('info', 'Every replicated service keeps its desired replicas once the tasks have moved'));
         }
     } else if (impact.to === 'pause') {
         details.push(
-            impact.tasksOnNode
-                ? `The ${plural(impact.tasksOnNode, 'task')} on ${name} ${impact.tasksOnNode === 1 ? 'keeps' : 'keep'} running; no new task is placed on it.`
-                : `Nothing runs on ${name}; no new task is placed on it.`,
+            line('info', impact.tasksOnNode
+                ? `The ${plural(impact.tasksOnNode, 'task')} on ${name} ${impact.tasksOnNode === 1 ? 'keeps' : 'keep'} running; no new task is placed on it`
+                : `Nothing runs on ${name}; no new task is placed on it`),
         );
         for (const s of impact.pinned) {
-            details.push(`${s.service} could not replace a failed task on another node: ${s.reason}.`);
+            details.push(line('warning', `${s.service} could not replace a failed task on another node`, s.reason));
         }
     } else {
-        details.push(`No running task moves back to ${name} (swarm does not rebalance; a service update does).`);
-        for (const p of impact.pendingStarting) details.push(`${plural(p.tasks, 'pending task')} of ${p.service} can start on ${name}.`);
-        for (const s of impact.global) details.push(`${s.service} (global) starts a task on ${name}.`);
+        details.push(line('info', `No running task moves back to ${name}`, 'swarm does not rebalance; a service update does', 'parens'));
+        for (const p of impact.pendingStarting) details.push(line('info', `${plural(p.tasks, 'pending task')} of ${p.service} can start on ${name}`));
+        for (const s of impact.global) details.push(line('info', `${s.service} (global) starts a task on ${name}`));
     }
     const summary = impact.to === 'drain' && impact.belowDesired.length
         ? `${verb} ${name}? ${plural(impact.belowDesired.length, 'service')} will run below the desired replicas.`
         : `${verb} ${name}?`;
-    return { summary, details };
+    return { summary, details: lines.map((l) => l.text), lines };
 }
 
 /**

@@ -99,6 +99,13 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<NodesTreeItem>
         return snapshot.nodes.map((n) => new NodeItem(n, tasksOnNode(snapshot, n.id)));
     }
 
+    /** Needed by TreeView.reveal: a task's parent is the node it is placed on. */
+    getParent(element: NodesTreeItem): NodesTreeItem | undefined {
+        const snapshot = this.model.snapshot;
+        const node = element instanceof TaskItem ? snapshot?.nodes.find((n) => n.id === element.task.nodeId) : undefined;
+        return node && snapshot ? new NodeItem(node, tasksOnNode(snapshot, node.id)) : undefined;
+    }
+
     dispose(): void {
         this.changeEmitter.dispose();
     }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { CancelledError } from '../../../core/cancellation';
-import { availabilityImpact, describeImpact, labelChangeImpact, type Availability } from '../../../core/nodes/impact';
+import { availabilityImpact, describeImpact, labelChangeImpact, type Availability, type ImpactLine } from '../../../core/nodes/impact';
 import { addNodeLabels, demoteNode, demoteRefusal, parseNodeLabel, promoteNode, removeNodeLabels, setNodeAvailability, type NodeVerbResult } from '../../../core/nodes/verbs';
 import type { NodeSummary, SwarmSnapshot } from '../../../core/swarm-snapshot';
 import type { ExtensionServices } from '../../services';
@@ -68,19 +68,55 @@ async function changeAvailability(services: ExtensionServices, argument: unknown
     const snapshot = await freshSnapshot(services);
     const node = await resolveNode(services, argument, snapshot, vscode.l10n.t('Node to {0}', VERBS[to]().toLowerCase()));
     const impact = availabilityImpact(snapshot, node.id, to);
-    const { summary, details } = describeImpact(impact);
+    const { summary, details, lines } = describeImpact(impact);
     services.log.info(`${summary}\n${details.map((d) => `    ${d}`).join('\n')}`);
     if (impact.unchanged) {
         void vscode.window.showInformationMessage(summary);
         return;
     }
     if (!options.skipConfirmation) {
-        const action = vscode.l10n.t('{0} {1}', VERBS[to](), node.hostname);
-        const show = to === 'drain' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-        const choice = await show(summary, { modal: true, detail: details.join('\n') }, action);
-        if (choice !== action) throw new CancelledError();
+        await confirmImpact(summary, vscode.l10n.t('{0} {1}', VERBS[to](), node.hostname), lines);
     }
     await finish(services, await setNodeAvailability(services.session.client, node.id, to));
+}
+
+const SEVERITY_ICONS: Record<ImpactLine['severity'], string> = { info: '$(info)', warning: '$(warning)', error: '$(error)' };
+
+/**
+ * The impact preview: a quick pick whose title is the question, whose first item does it (naming the node) and
+ * whose other items say what happens, one per line with its reason below. Only the action item acts; Escape,
+ * Cancel or closing it sends nothing.
+ */
+function confirmImpact(summary: string, actionLabel: string, lines: readonly ImpactLine[]): Promise<void> {
+    type Item = vscode.QuickPickItem & { act?: boolean };
+    const pick = vscode.window.createQuickPick<Item>();
+    pick.title = summary;
+    pick.placeholder = vscode.l10n.t('What happens is listed below; choose "{0}" to go ahead', actionLabel);
+    pick.ignoreFocusOut = true;
+    pick.matchOnDetail = true;
+    pick.items = [
+        { label: `$(check) ${actionLabel}`, act: true },
+        { label: `$(close) ${vscode.l10n.t('Cancel')}` },
+        { label: vscode.l10n.t('What happens'), kind: vscode.QuickPickItemKind.Separator },
+        ...lines.map((l): Item => ({ label: `${SEVERITY_ICONS[l.severity]} ${l.head}`, ...(l.reason ? { detail: l.reason } : {}) })),
+    ];
+    return new Promise<void>((resolve, reject) => {
+        let decided = false;
+        pick.onDidAccept(() => {
+            const chosen = pick.selectedItems[0];
+            // An impact line only informs: accepting it keeps the preview open.
+            if (chosen && !chosen.act && chosen.label.startsWith('$(close)') === false) return;
+            decided = true;
+            pick.hide();
+            if (chosen?.act) resolve();
+            else reject(new CancelledError());
+        });
+        pick.onDidHide(() => {
+            pick.dispose();
+            if (!decided) reject(new CancelledError());
+        });
+        pick.show();
+    });
 }
 
 async function promote(services: ExtensionServices, argument: unknown): Promise<void> {
