@@ -592,6 +592,25 @@ function startHarnessServer(getPage, screenshotDir) {
                 }
                 return reply(200, { typed: text.length, pressed: keys.length });
             }
+            if ((request.method === 'GET' && url.pathname === '/text') || (request.method === 'POST' && url.pathname === '/click')) {
+                // What a person sees or clicks that the extension API cannot reach (a modal dialog's text and
+                // buttons): the first visible element matching a Playwright selector, waited for (bounded).
+                const page = getPage();
+                if (!page) {
+                    return reply(503, { error: 'no page yet' });
+                }
+                const selector = url.searchParams.get('selector') ?? '';
+                if (!selector || selector.length > 300) {
+                    return reply(400, { error: 'bad selector' });
+                }
+                const element = page.locator(selector).first();
+                await element.waitFor({ state: 'visible', timeout: 15_000 });
+                if (url.pathname === '/click') {
+                    await element.click({ timeout: 10_000 });
+                    return reply(200, { clicked: selector });
+                }
+                return reply(200, { text: await element.innerText({ timeout: 5_000 }) });
+            }
             if (request.method === 'GET' && url.pathname === '/health') {
                 return reply(200, { ok: true });
             }

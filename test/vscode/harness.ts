@@ -70,3 +70,32 @@ export async function typeInWorkbench(text: string, press: string[] = []): Promi
         request.end();
     });
 }
+
+/** One request to the harness's endpoint; the JSON answer, or an error naming what was asked. */
+function harnessCall<T>(method: 'GET' | 'POST', pathname: string, params: Record<string, string>, what: string): Promise<T> {
+    const base = process.env.SWARM_STACKS_HARNESS_URL;
+    if (!base) return Promise.reject(new Error(`${what} needs the code-server harness (SWARM_STACKS_HARNESS_URL)`));
+    const url = new URL(pathname, base);
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    return new Promise<T>((resolve, reject) => {
+        const request = http.request(url, { method, timeout: 30_000 }, (response) => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => (body += chunk));
+            response.on('end', () => (response.statusCode === 200 ? resolve(JSON.parse(body) as T) : reject(new Error(`${what} failed: HTTP ${response.statusCode} ${body}`))));
+        });
+        request.on('timeout', () => request.destroy(new Error(`${what}: no answer within 30 s`)));
+        request.on('error', reject);
+        request.end();
+    });
+}
+
+/** The text of the first visible element matching a Playwright selector in the workbench (e.g. a modal dialog). */
+export async function workbenchText(selector: string): Promise<string> {
+    return (await harnessCall<{ text: string }>('GET', '/text', { selector }, `reading ${selector}`)).text;
+}
+
+/** Clicks the first visible element matching a Playwright selector, as a person would (a dialog's button). */
+export async function clickInWorkbench(selector: string): Promise<void> {
+    await harnessCall('POST', '/click', { selector }, `clicking ${selector}`);
+}

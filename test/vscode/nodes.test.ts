@@ -1,0 +1,151 @@
+// The Nodes view on the test bed's real 3-node swarm (scripts/testbed/cluster.sh): the extension is pointed at
+// node1's socket (swarmStacks.docker.host), the view shows the three nodes with their tasks, and Drain from the tree
+// shows its impact preview (a quick pick) before anything is sent: cancelling leaves the node active; confirming drains
+// it, the tree says why the task that cannot move waits; Activate brings the node back.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { SwarmStacksApi } from '../../src/extension';
+import type { DockerClient } from '../../src/docker/client';
+import type { NodeItem, ServiceItem, StackItem, TaskItem } from '../../src/vscode/views/stackItems';
+import { clusterNode, loadCluster, nodeClient, type Cluster } from '../engine/support/cluster';
+import { clickInWorkbench, takeScreenshot, workbenchText } from './harness';
+import { waitFor } from './wait';
+
+const BASE_IMAGE = 'swarm-stacks-testbed/node:20';
+// The preview is a quick pick (VS Code refuses modal dialogs while tests run).
+const PREVIEW = '.quick-input-widget';
+
+describe('Nodes view on a real 3-node swarm', function () {
+    this.timeout(300_000);
+    const id = `ssn${Math.random().toString(36).slice(2, 8)}`;
+    const stack = `${id}stack`;
+    let api: SwarmStacksApi;
+    let cluster: Cluster;
+    let manager: DockerClient;
+    let folder: string;
+    const nodeIds = new Map<string, string>();
+
+    const nodeItems = async (): Promise<NodeItem[]> => (await api.views.nodes.getChildren()) as NodeItem[];
+    const nodeItem = async (name: string): Promise<NodeItem | undefined> => (await nodeItems()).find((n) => n.node.hostname === name);
+    const availability = async (name: string): Promise<string | undefined> => (await manager.inspectNode(nodeIds.get(name)!)).Spec.Availability;
+
+    before(async () => {
+        cluster = loadCluster();
+        manager = nodeClient(clusterNode(cluster, 'node1'));
+        for (const n of await manager.listNodes()) nodeIds.set(n.Description?.Hostname ?? '', n.ID);
+        const extension = vscode.extensions.getExtension<SwarmStacksApi>('swarm-stacks.swarm-stacks');
+        assert.ok(extension, 'extension present');
+        api = await extension.activate();
+        folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ssn-vscode-'));
+        const compose = vscode.Uri.file(path.join(folder, 'docker-compose.yaml'));
+        const idle = `["node", "-e", "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1e9)"]`;
+        fs.writeFileSync(
+            compose.fsPath,
+            [
+                'version: "3.8"',
+                'services:',
+                '  web:',
+                `    image: ${BASE_IMAGE}`,
+                `    command: ${idle}`,
+                '    stop_grace_period: 1s',
+                '    deploy:',
+                '      replicas: 3',
+                '      placement:',
+                '        max_replicas_per_node: 1',
+                '  pinned:',
+                `    image: ${BASE_IMAGE}`,
+                `    command: ${idle}`,
+                '    stop_grace_period: 1s',
+                '    deploy:',
+                '      placement:',
+                '        constraints: [node.hostname==node2]',
+                '',
+            ].join('\n'),
+        );
+        await vscode.workspace.getConfiguration('swarmStacks.deploy').update('resolveImage', 'never', vscode.ConfigurationTarget.Global);
+        await vscode.workspace.getConfiguration('swarmStacks.docker').update('host', clusterNode(cluster, 'node1').host, vscode.ConfigurationTarget.Global);
+        await vscode.commands.executeCommand('workbench.view.extension.swarmStacks');
+        await vscode.commands.executeCommand('swarmStacks.views.nodes.focus');
+        await waitFor('the 3-node swarm in the model', () => api.services.model.snapshot?.nodes.length === 3);
+        await vscode.commands.executeCommand('swarmStacks.deployStack', compose, { stackName: stack, skipConfirmation: true });
+    });
+
+    after(async () => {
+        // Close a dialog a failed step may have left open, then put node2 back and remove the stack.
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        for (const node of cluster?.nodes ?? []) {
+            const n = await manager.inspectNode(nodeIds.get(node.name)!).catch(() => undefined);
+            if (n && n.Spec.Availability !== 'active') await manager.updateNode(n.ID, n.Version.Index, { ...n.Spec, Availability: 'active' }).catch(() => undefined);
+        }
+        await vscode.commands.executeCommand('swarmStacks.removeStack', { stackName: stack }, { skipConfirmation: true });
+        await vscode.workspace.getConfiguration('swarmStacks.docker').update('host', undefined, vscode.ConfigurationTarget.Global);
+        await vscode.workspace.getConfiguration('swarmStacks.deploy').update('resolveImage', undefined, vscode.ConfigurationTarget.Global);
+        manager?.close();
+        fs.rmSync(folder, { recursive: true, force: true });
+    });
+
+    it('shows the three nodes, their roles and the tasks on each', async () => {
+        const items = await waitFor('the stack running on all three nodes in the Nodes view', async () => {
+            const all = await nodeItems();
+            const withWeb = all.filter((n) => n.tasks.some((t) => t.name.startsWith(`${stack}_web.`) && t.state === 'running'));
+            const pinnedOnNode2 = all.find((n) => n.node.hostname === 'node2')?.tasks.some((t) => t.name.startsWith(`${stack}_pinned.`) && t.state === 'running');
+            return all.length === 3 && withWeb.length === 3 && pinnedOnNode2 ? all : undefined;
+        }, 120_000);
+        assert.deepStrictEqual(items.map((n) => n.node.hostname), ['node1', 'node2', 'node3']);
+        assert.match(String(items[0].description), /^manager \(leader\) · active · ready/);
+        assert.match(String(items[1].description), /^worker · active · ready/);
+        assert.strictEqual(items[1].contextValue, 'node.worker.active', 'the menus offer Drain, Pause, Promote on a worker');
+        const children = (await api.views.nodes.getChildren(items[1])) as TaskItem[];
+        assert.ok(children.some((t) => t.label === `${stack}_pinned.1`), `node2's tasks: ${children.map((t) => t.label).join(', ')}`);
+        await api.views.nodesView.reveal(items[1], { expand: true, focus: true, select: true });
+        await takeScreenshot('nodes-view');
+    });
+
+    it('Drain from the tree shows the impact first; Cancel leaves the node active', async () => {
+        const node2 = await nodeItem('node2');
+        assert.ok(node2);
+        let settled = false;
+        const command = Promise.resolve(vscode.commands.executeCommand('swarmStacks.drainNode', node2)).finally(() => (settled = true));
+        const text = await workbenchText(PREVIEW).catch((error: unknown) => {
+            throw new Error(`no preview (the command ${settled ? 'had ended' : 'was still running'}): ${String(error)}`);
+        });
+        assert.match(text, /Drain node2\? 2 services will run below the desired replicas\./, text);
+        assert.match(text, /^\s*Drain node2$/m, text);
+        assert.match(text, /2 tasks stop on node2; none of them can move/, text);
+        assert.match(text, new RegExp(`${stack}_web drops below its desired replicas: 2/3 running\\s+max_replicas_per_node 1: the 2 other nodes that can run it are full`), text);
+        assert.match(text, new RegExp(`${stack}_pinned \\(1 replica\\) goes down and stays down\\s+no other available node satisfies node\\.hostname==node2`), text);
+        assert.strictEqual(await availability('node2'), 'active', 'nothing is sent while the preview is open');
+        await takeScreenshot('nodes-drain-preview', { selector: PREVIEW });
+        await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+        await command;
+        assert.ok(settled);
+        assert.strictEqual(await availability('node2'), 'active');
+    });
+
+    it('confirming drains the node; the task that cannot move says why; Activate brings the node back', async () => {
+        const command = vscode.commands.executeCommand('swarmStacks.drainNode', await nodeItem('node2'));
+        await workbenchText(PREVIEW);
+        await clickInWorkbench(`${PREVIEW} .monaco-list-row:has-text("Drain node2")`);
+        await command;
+        assert.strictEqual(await availability('node2'), 'drain');
+        const pending = await waitFor('the pinned task pending with its reason in the Stacks view', async () => {
+            const stackItem = ((await api.views.stacks.getChildren()) as StackItem[]).find((s) => s.stack?.name === stack);
+            const services = stackItem ? ((await api.views.stacks.getChildren(stackItem)) as ServiceItem[]) : [];
+            const pinned = services.find((s) => s.service.name === `${stack}_pinned`);
+            const tasks = pinned ? ((await api.views.stacks.getChildren(pinned)) as TaskItem[]) : [];
+            return tasks.find((t) => t.task.state === 'pending' && t.task.pendingReason);
+        });
+        assert.match(String(pending.description), /no suitable node \(.*\): node2 is drained; no available node satisfies the constraint node\.hostname==node2/, String(pending.description));
+        const drained = await waitFor('node2 drained in the Nodes view', async () => {
+            const item = await nodeItem('node2');
+            return item?.node.availability === 'drain' ? item : undefined;
+        });
+        assert.strictEqual(drained.contextValue, 'node.worker.drain', 'the menus offer Activate on a drained node');
+        await vscode.commands.executeCommand('swarmStacks.activateNode', drained, { skipConfirmation: true });
+        assert.strictEqual(await availability('node2'), 'active');
+        await waitFor('the pinned task running again on node2', async () => (await nodeItem('node2'))?.tasks.some((t) => t.name.startsWith(`${stack}_pinned.`) && t.state === 'running'), 90_000);
+    });
+});
