@@ -225,7 +225,9 @@ describe('a compose file deployed by the Docker CLI, opened in a fresh window', 
             ['tick 1', 'tick 2', 'tick 3'],
             `one line per log line: ${JSON.stringify(session.transcript())}`,
         );
-        for (const line of lines) assert.match(line, new RegExp(`^${stack}_worker\\.1\\.[0-9a-z]{12}@\\S+    \\| tick \\d$`));
+        // The node by its hostname, as docker service logs resolves it.
+        const nodes = docker(['node', 'ls', '--format', '{{.Hostname}}']).split('\n').join('|');
+        for (const line of lines) assert.match(line, new RegExp(`^${stack}_worker\\.1\\.[0-9a-z]{12}@(${nodes})    \\| tick \\d$`));
         const output = session.output();
         assert.ok(output.includes('tick 1\r\n') && !/[^\r]\n/.test(output), `CRLF line breaks in the terminal: ${JSON.stringify(output)}`);
         assert.equal(session.transcript().at(-1), '[log stream ended]');
@@ -243,10 +245,15 @@ describe('a compose file deployed by the Docker CLI, opened in a fresh window', 
         assert.equal(colourOf('worker').size, 1);
         assert.notDeepEqual([...colourOf('web')], [...colourOf('worker')], 'services differ in colour');
         assert.ok(!colourOf('web').has(undefined), 'prefixes are coloured');
-        assert.ok(lines.some((l) => /_web\.[12]\.[0-9a-z]{12}@\S+ {4}\| web up$/.test(stripAnsi(l))), JSON.stringify(lines));
+        assert.ok(lines.some((l) => /_web\.[123]\.[0-9a-z]{12}@\S+ +\| web up$/.test(stripAnsi(l))), JSON.stringify(lines));
+        const bars = new Set(lines.slice(1).map((l) => stripAnsi(l).indexOf(' | ')));
+        assert.equal(bars.size, 1, `the | of every service in one column: ${JSON.stringify(lines)}`);
         await vscode.commands.executeCommand('notifications.clearAll');
         await vscode.commands.executeCommand('workbench.action.terminal.focus');
+        // The whole panel, so that the picture shows the services' lines and colours together.
+        await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
         await takeScreenshot('stack-logs', { selector: '.terminal-wrapper' });
+        await vscode.commands.executeCommand('workbench.action.toggleMaximizedPanel');
         session.stop();
         await within('stopping the logs', session.ended, 10_000);
         assert.equal(session.transcript().at(-1), '[stopped]');

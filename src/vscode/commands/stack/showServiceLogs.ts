@@ -33,7 +33,7 @@ interface LogSource {
     id: string;
     /** Service name, for the prefix and the stream's errors. */
     serviceName: string;
-    /** Digits of the service's replica count: the prefix padding. */
+    /** Digits of the service's replica count: the prefix padding (more in stack logs, to align the services). */
     replicaDigits: number;
     /** Index of the service's colour in merged stack logs; undefined: no colour (as `docker service logs`). */
     colour?: number;
@@ -59,9 +59,14 @@ export async function showServiceLogs(services: ExtensionServices, argument?: un
 export async function showStackLogs(services: ExtensionServices, argument?: unknown, options?: LogViewOptions): Promise<LogSession> {
     const name = await resolveStack(services, argument, vscode.l10n.t('Stack whose logs to show'));
     const given = (argument as { stack?: StackSummary } | undefined)?.stack;
-    const stack = services.model.snapshot?.stacks.find((s) => s.name === name) ?? given;
+    const known = (): StackSummary | undefined => services.model.snapshot?.stacks.find((s) => s.name === name);
+    // From the palette or automation the model may not be live (no view or compose editor visible): read it once.
+    if (!known() && !given) await services.model.refresh();
+    const stack = known() ?? given;
     if (!stack || stack.services.length === 0) throw new Error(vscode.l10n.t('Stack {0} has no services.', name));
-    const sources = stack.services.map((s, index): LogSource => ({ kind: 'service', id: s.id, serviceName: s.name, replicaDigits: replicaDigits(s), colour: index }));
+    // Merged lines keep their `|` in one column: each service's prefix is padded to the longest name and slot.
+    const width = Math.max(...stack.services.map((s) => s.name.length + replicaDigits(s)));
+    const sources = stack.services.map((s, index): LogSource => ({ kind: 'service', id: s.id, serviceName: s.name, replicaDigits: width - s.name.length, colour: index }));
     return openLogTerminal(services, vscode.l10n.t('Logs: stack {0}', name), sources, options);
 }
 
@@ -97,6 +102,7 @@ function openLogTerminal(services: ExtensionServices, title: string, sources: Lo
     const transcript: string[] = [];
     let output = '';
     const taskNames = new Map<string, Promise<TaskNames>>();
+    const nodeNames = new Map<string, Promise<string>>();
     let stopped = false;
     let resolveEnded!: () => void;
     const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
@@ -118,7 +124,12 @@ function openLogTerminal(services: ExtensionServices, title: string, sources: Lo
     const namesOf = (taskId: string, source: LogSource, nodeId: string): Promise<TaskNames> => {
         let known = taskNames.get(taskId);
         if (!known) {
-            known = resolveTaskNames(services, taskId, source.serviceName, nodeId);
+            let nodeName = nodeNames.get(nodeId);
+            if (!nodeName) {
+                nodeName = resolveNodeName(services, nodeId);
+                nodeNames.set(nodeId, nodeName);
+            }
+            known = nodeName.then((name) => resolveTaskNames(services, taskId, source.serviceName, name));
             taskNames.set(taskId, known);
         }
         return known;
@@ -170,10 +181,21 @@ function openLogTerminal(services: ExtensionServices, title: string, sources: Lo
     return { terminal, transcript: () => [...transcript], output: () => output, stop, ended };
 }
 
-/** Slot and node name of a task: from the model's snapshot, else asked of the engine once (an old task). */
-async function resolveTaskNames(services: ExtensionServices, taskId: string, serviceName: string, nodeId: string): Promise<TaskNames> {
+/** A node's hostname, as the CLI's ID resolver prints it: from the model's snapshot, else asked of the engine once. */
+async function resolveNodeName(services: ExtensionServices, nodeId: string): Promise<string> {
+    const known = services.model.snapshot?.nodes.find((n) => n.id === nodeId)?.hostname;
+    if (known) return known;
+    try {
+        const node = await services.session.client.inspectNode(nodeId);
+        return node.Description?.Hostname || nodeId;
+    } catch {
+        return nodeId;
+    }
+}
+
+/** Slot of a task: from the model's snapshot, else asked of the engine once (an old task). */
+async function resolveTaskNames(services: ExtensionServices, taskId: string, serviceName: string, nodeName: string): Promise<TaskNames> {
     const snapshot = services.model.snapshot;
-    const nodeName = snapshot?.nodes.find((n) => n.id === nodeId)?.hostname ?? nodeId;
     const known = snapshot && [...snapshot.stacks.flatMap((s) => s.services), ...snapshot.unstacked].flatMap((s) => s.tasks).find((t) => t.id === taskId);
     if (known) return { serviceName, nodeName, ...(known.slot !== undefined ? { slot: known.slot } : {}) };
     try {
