@@ -13,24 +13,10 @@ import type { SwarmStacksApi } from '../../src/extension';
 import type { LogSession } from '../../src/vscode/commands/stack/showServiceLogs';
 import type { ServiceItem, StackItem } from '../../src/vscode/views/stackItems';
 import { takeScreenshot, typeInWorkbench } from './harness';
+import { waitFor } from './wait';
 
 const BASE_IMAGE = 'swarm-stacks-testbed/node:20';
 const PROXY_IMAGE = 'swarm-stacks-testbed/haproxy:2.6';
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
-        try {
-            const value = await probe();
-            if (value !== undefined && value !== false) return value as T;
-        } catch (error) {
-            last = error;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-}
 
 /** Settles with the promise, or rejects after `ms` naming what did not settle. */
 function within<T>(what: string, promise: Thenable<T>, ms: number): Promise<T> {
