@@ -250,6 +250,6 @@ describe('images in no registry on several nodes', () => {
         assert.deepEqual(unpulledImages(input(true, ['node.role==manager'])), [], 'a service pinned to the node that has the image is fine');
         const [u] = unpulledImages(input(false, ['node.role==worker']));
         assert.deepEqual(u.services, [{ name: 'st_web', canStartOn: [], cannotStartOn: ['node2', 'node3'] }]);
-        assert.match(describeUnpulledImage(u), /Node1 \(the engine at unix:\/\/\/run\/n1\/docker\.sock\) does not hold it either/);
+        assert.match(describeUnpulledImage(u), /No node is known to hold it: node1 \(the engine at unix:\/\/\/run\/n1\/docker\.sock\) does not; the other nodes cannot be asked/);
     });
 });

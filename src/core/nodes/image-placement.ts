@@ -8,6 +8,7 @@
 import type { Node } from '../specs';
 import { nodeSatisfies } from './constraints';
 import { summarizeNode } from '../swarm-snapshot';
+import { naturalCompare } from '../stack/names';
 
 export interface UnpulledImage {
     image: string;
@@ -43,7 +44,10 @@ interface ImagePlacementInput {
 
 /** One entry per image that has no registry digest and that some node that may run it cannot pull. */
 export function unpulledImages(input: ImagePlacementInput): UnpulledImage[] {
-    const nodes = input.nodes.map(summarizeNode).filter((n) => n.state === 'ready' && n.availability === 'active');
+    const nodes = input.nodes
+        .map(summarizeNode)
+        .filter((n) => n.state === 'ready' && n.availability === 'active')
+        .sort((a, b) => naturalCompare(a.hostname, b.hostname));
     const asked = input.nodes.find((n) => n.ID === input.askedNodeId);
     const askedName = asked ? summarizeNode(asked).hostname : input.askedEndpoint;
     const byImage = new Map<string, UnpulledImage>();
@@ -68,18 +72,23 @@ export function unpulledImages(input: ImagePlacementInput): UnpulledImage[] {
     return [...byImage.values()];
 }
 
-/** What is known, in one paragraph per image: the plan's warning and the editor's question. */
+/** What is known about who holds the image: a head and its reason (the editor's preview shows them apart). */
+export function knownHolders(u: UnpulledImage): { head: string; reason: string } {
+    return u.askedHasIt
+        ? { head: `Only ${u.askedNode} (the engine at ${u.askedEndpoint}) is known to hold it`, reason: 'the other nodes cannot be asked and pull it only from a registry' }
+        : { head: `No node is known to hold it: ${u.askedNode} (the engine at ${u.askedEndpoint}) does not`, reason: 'the other nodes cannot be asked' };
+}
+
+/** Where the image is, as a clause: `is in no registry the nodes can pull from`. */
+export function unpulledWhere(u: UnpulledImage): string {
+    return u.lookedUp ? 'is in no registry the nodes can pull from' : 'has no registry digest (no registry was asked)';
+}
+
+/** What is known, in one paragraph per image: the plan's warning. */
 export function describeUnpulledImage(u: UnpulledImage): string {
     const perService = u.services
         .map((s) => `service ${s.name} cannot start on ${s.cannotStartOn.join(', ')}${s.canStartOn.length ? ` (it can on ${s.canStartOn.join(', ')})` : ''}`)
         .join('; ');
-    const known = u.askedHasIt
-        ? `only ${u.askedNode} (the engine at ${u.askedEndpoint}) is known to hold it; the other nodes cannot be asked and pull it only from a registry`
-        : `${u.askedNode} (the engine at ${u.askedEndpoint}) does not hold it either, and the other nodes cannot be asked`;
-    const where = u.lookedUp ? 'is in no registry the nodes can pull from' : 'has no registry digest (no registry was asked)';
-    return `image ${u.image} ${where}: ${perService}. ${capitalize(known)}. Push it to a registry the nodes can reach.`;
-}
-
-function capitalize(s: string): string {
-    return s ? s[0].toUpperCase() + s.slice(1) : s;
+    const known = knownHolders(u);
+    return `image ${u.image} ${unpulledWhere(u)}: ${perService}. ${known.head}; ${known.reason}. Push it to a registry the nodes can reach.`;
 }

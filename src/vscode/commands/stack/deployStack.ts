@@ -5,7 +5,7 @@ import { stackFromCompose } from '../../../core/stack/from-compose';
 import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type DeployPlan, type ResolveImageMode } from '../../../core/stack/plan';
 import { validateStackName } from '../../../core/stack/names';
 import { registrySentences } from '../../../core/registry/errors';
-import { describeUnpulledImage, type UnpulledImage } from '../../../core/nodes/image-placement';
+import { knownHolders, unpulledWhere, type UnpulledImage } from '../../../core/nodes/image-placement';
 import type { ExtensionServices } from '../../services';
 import { isComposeFileName } from '../../stackNames';
 import { followService, waitTimeoutMs, withCancellableProgress } from './progress';
@@ -134,21 +134,55 @@ async function stackNameFor(services: ExtensionServices, uri: vscode.Uri, given:
 }
 
 /**
- * Images no node but (maybe) this engine's can run: says which services cannot start where, and
- * offers Push (the Push Image command, one image at a time) next to deploying anyway. True when pushed.
+ * Images no node but (maybe) this engine's can run: a quick pick says which services cannot start on which
+ * nodes and what is known, and offers Push (the Push Image command, one image at a time) next to deploying
+ * anyway. True when every image was pushed; a push that failed has shown its error, and nothing is deployed.
  */
 async function offerPush(images: UnpulledImage[], canPush: boolean): Promise<boolean> {
+    type Item = vscode.QuickPickItem & { choice?: 'push' | 'deploy' | 'cancel' };
     const names = images.map((u) => u.image);
-    const summary = names.length === 1
-        ? vscode.l10n.t('Image {0} is in no registry the nodes can pull from: some services cannot start on every node.', names[0])
-        : vscode.l10n.t('{0} images are in no registry the nodes can pull from: some services cannot start on every node.', names.length);
-    const push = names.length === 1 ? vscode.l10n.t('Push {0}', names[0]) : vscode.l10n.t('Push {0} Images', names.length);
-    const anyway = vscode.l10n.t('Deploy Anyway');
-    const buttons = canPush ? [push, anyway] : [anyway];
-    const choice = await vscode.window.showWarningMessage(summary, { modal: true, detail: images.map(describeUnpulledImage).join('\n\n') }, ...buttons);
-    if (choice === anyway) return false;
-    if (choice !== push) throw new CancelledError();
-    for (const image of names) await vscode.commands.executeCommand('swarmStacks.pushImage', image);
+    const pick = vscode.window.createQuickPick<Item>();
+    pick.title = names.length === 1
+        ? vscode.l10n.t('Image {0} {1}', names[0], unpulledWhere(images[0]))
+        : vscode.l10n.t('{0} images are in no registry the nodes can pull from', names.length);
+    pick.placeholder = vscode.l10n.t('Some services cannot start on every node: push, or deploy anyway');
+    pick.ignoreFocusOut = true;
+    const known: Item[] = images.flatMap((u) => {
+        const holders = knownHolders(u);
+        return [
+            ...u.services.map((s): Item => ({
+                label: `$(warning) ${vscode.l10n.t('service {0} cannot start on {1}', s.name, s.cannotStartOn.join(', '))}`,
+                ...(s.canStartOn.length ? { detail: vscode.l10n.t('it can on {0}', s.canStartOn.join(', ')) } : {}),
+            })),
+            { label: `$(info) ${holders.head}`, detail: holders.reason },
+        ];
+    });
+    pick.items = [
+        ...(canPush ? [{ label: `$(repo-push) ${names.length === 1 ? vscode.l10n.t('Push {0}', names[0]) : vscode.l10n.t('Push {0} Images', names.length)}`, description: vscode.l10n.t('then deploy'), choice: 'push' as const }] : []),
+        { label: `$(rocket) ${vscode.l10n.t('Deploy Anyway')}`, choice: 'deploy' },
+        { label: `$(close) ${vscode.l10n.t('Cancel')}`, choice: 'cancel' },
+        { label: vscode.l10n.t('What is known'), kind: vscode.QuickPickItemKind.Separator },
+        ...known,
+    ];
+    const choice = await new Promise<Item['choice']>((resolve) => {
+        let chosen: Item['choice'];
+        pick.onDidAccept(() => {
+            // A line of what is known only informs: accepting it keeps the question open.
+            chosen = pick.selectedItems[0]?.choice;
+            if (chosen) pick.hide();
+        });
+        pick.onDidHide(() => {
+            pick.dispose();
+            resolve(chosen);
+        });
+        pick.show();
+    });
+    if (choice === 'deploy') return false;
+    if (choice !== 'push') throw new CancelledError();
+    for (const image of names) {
+        const pushed = await vscode.commands.executeCommand('swarmStacks.pushImage', image);
+        if (pushed === undefined) throw new CancelledError();
+    }
     return true;
 }
 
