@@ -53,22 +53,8 @@ export async function takeScreenshot(name: string, options: ScreenshotOptions = 
  * as `Enter`), through the harness's browser: a quick pick is filled as a person fills it. Throws without the harness.
  */
 export async function typeInWorkbench(text: string, press: string[] = []): Promise<void> {
-    const base = process.env.SWARM_STACKS_HARNESS_URL;
-    if (!base) throw new Error('typing needs the code-server harness (SWARM_STACKS_HARNESS_URL)');
-    const url = new URL('/keyboard', base);
-    url.searchParams.set('text', text);
-    for (const key of press) url.searchParams.append('press', key);
-    await new Promise<void>((resolve, reject) => {
-        const request = http.request(url, { method: 'POST', timeout: 30_000 }, (response) => {
-            let body = '';
-            response.setEncoding('utf8');
-            response.on('data', (chunk: string) => (body += chunk));
-            response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`typing failed: HTTP ${response.statusCode} ${body}`))));
-        });
-        request.on('timeout', () => request.destroy(new Error('typing: no answer within 30 s')));
-        request.on('error', reject);
-        request.end();
-    });
+    await harnessCall('POST', '/keyboard', { text }, 'typing');
+    for (const key of press) await harnessCall('POST', '/keyboard', { press: key }, `pressing ${key}`);
 }
 
 /** One request to the harness's endpoint; the JSON answer, or an error naming what was asked. */
