@@ -14,7 +14,7 @@ import * as path from 'path';
 
 import type { Node, Task } from '../../src/core/specs';
 import type { DockerClient } from '../../src/docker/client';
-import { assertFreshBundle, describeRun, swarmStacks, type RunResult } from './support/commands';
+import { assertFreshBundle, describeRun, run, swarmStacks, type RunResult } from './support/commands';
 import { clusterNode, loadCluster, nodeClient, startNodeDaemon, stopNodeDaemon, type Cluster, type ClusterNode } from './support/cluster';
 import { TESTBED_NODE_IMAGE } from './support/engine';
 import { STACK_LABEL, uniqueName } from './support/names';
@@ -201,6 +201,31 @@ describe('3-node swarm: node verbs from the CLI, and a node lost during deploy -
             },
             { timeoutMs: 60_000, intervalMs: 500, what: 'node2 to be a worker again' },
         );
+    });
+
+    it('an image only node1 holds: the plan names the services that cannot start on node2 and node3, and says what is known', async () => {
+        const stack = `${name}d`;
+        const image = `${name}-local:v1`;
+        // Tagged on node1's engine only: no registry has it, and the workers cannot pull it.
+        const node1 = clusterNode(cluster, 'node1').host;
+        ok('docker tag on node1', await run('docker', ['-H', node1, 'tag', TESTBED_NODE_IMAGE, image], { timeoutMs: 30_000 }));
+        try {
+            const file = path.join(dir, 'local.yml');
+            fs.writeFileSync(file, ['version: "3.8"', 'services:', '  web:', `    image: ${image}`, '    deploy:', '      replicas: 3', ''].join('\n'));
+            const plan = ok('deploy --dry-run', await cli(['deploy', '--dry-run', '-c', file, stack]));
+            assert.strictEqual(plan.stdout, `network ${stack}_default: create\nservice ${stack}_web: create\n`);
+            const endpoint = clusterNode(cluster, 'node1').host;
+            assert.ok(
+                plan.stderr.includes(
+                    `image ${image} is in no registry the nodes can pull from: service ${stack}_web cannot start on node2, node3 (it can on node1). ` +
+                        `Only node1 (the engine at ${endpoint}) is known to hold it; the other nodes cannot be asked and pull it only from a registry. ` +
+                        'Push it to a registry the nodes can reach.',
+                ),
+                plan.stderr,
+            );
+        } finally {
+            await manager.removeImage(image).catch(() => undefined);
+        }
     });
 
     it('a worker lost during deploy --wait: a bounded wait, one sentence naming the node and its address, nothing left unsaid', async () => {
