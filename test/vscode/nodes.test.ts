@@ -3,6 +3,7 @@
 // shows its impact preview (a quick pick) before anything is sent: cancelling leaves the node active; confirming drains
 // it, the tree says why the task that cannot move waits; Activate brings the node back.
 import * as assert from 'assert';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -15,6 +16,8 @@ import { clickInWorkbench, takeScreenshot, workbenchText } from './harness';
 import { waitFor } from './wait';
 
 const BASE_IMAGE = 'swarm-stacks-testbed/node:20';
+const IDLE = `["node", "-e", "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1e9)"]`;
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 // The preview is a quick pick (VS Code refuses modal dialogs while tests run).
 const PREVIEW = '.quick-input-widget';
 
@@ -41,7 +44,6 @@ describe('Nodes view on a real 3-node swarm', function () {
         api = await extension.activate();
         folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ssn-vscode-'));
         const compose = vscode.Uri.file(path.join(folder, 'docker-compose.yaml'));
-        const idle = `["node", "-e", "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1e9)"]`;
         fs.writeFileSync(
             compose.fsPath,
             [
@@ -49,7 +51,7 @@ describe('Nodes view on a real 3-node swarm', function () {
                 'services:',
                 '  web:',
                 `    image: ${BASE_IMAGE}`,
-                `    command: ${idle}`,
+                `    command: ${IDLE}`,
                 '    stop_grace_period: 1s',
                 '    deploy:',
                 '      replicas: 3',
@@ -57,7 +59,7 @@ describe('Nodes view on a real 3-node swarm', function () {
                 '        max_replicas_per_node: 1',
                 '  pinned:',
                 `    image: ${BASE_IMAGE}`,
-                `    command: ${idle}`,
+                `    command: ${IDLE}`,
                 '    stop_grace_period: 1s',
                 '    deploy:',
                 '      placement:',
@@ -147,5 +149,53 @@ describe('Nodes view on a real 3-node swarm', function () {
         await vscode.commands.executeCommand('swarmStacks.activateNode', drained, { skipConfirmation: true });
         assert.strictEqual(await availability('node2'), 'active');
         await waitFor('the pinned task running again on node2', async () => (await nodeItem('node2'))?.tasks.some((t) => t.name.startsWith(`${stack}_pinned.`) && t.state === 'running'), 90_000);
+    });
+    it('deploying an image only node1 holds offers Push next to Deploy Anyway; Push, then every node runs it', async () => {
+        const pushStack = `${id}push`;
+        const image = `${cluster.registry.cluster}/${id}-app:v1`;
+        const node1 = clusterNode(cluster, 'node1').host;
+        const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+        docker('-H', node1, 'tag', BASE_IMAGE, image);
+        const compose = vscode.Uri.file(path.join(folder, 'push-compose.yaml'));
+        fs.writeFileSync(
+            compose.fsPath,
+            ['version: "3.8"', 'services:', '  app:', `    image: ${image}`, `    command: ${IDLE}`, '    stop_grace_period: 1s', '    deploy:', '      replicas: 3', '      placement:', '        max_replicas_per_node: 1', ''].join('\n'),
+        );
+        // The registry needs a login: the Docker CLI configuration of the test bed has it, and the services carry it.
+        const savedDockerConfig = process.env.DOCKER_CONFIG;
+        process.env.DOCKER_CONFIG = cluster.registry.dockerConfig;
+        const deploySettings = vscode.workspace.getConfiguration('swarmStacks.deploy');
+        await deploySettings.update('resolveImage', 'always', vscode.ConfigurationTarget.Global);
+        await deploySettings.update('withRegistryAuth', true, vscode.ConfigurationTarget.Global);
+        try {
+            const deploying = Promise.resolve(vscode.commands.executeCommand('swarmStacks.deployStack', compose, { stackName: pushStack }));
+            const text = await workbenchText(PREVIEW);
+            assert.match(text, new RegExp(`Image ${escape(image)} is in no registry the nodes can pull from`), text);
+            assert.match(text, new RegExp(`service ${pushStack}_app cannot start on node2, node3\\s+it can on node1`), text);
+            assert.match(text, new RegExp(`Only node1 \\(the engine at ${escape(node1)}\\) is known to hold it\\s+the other nodes cannot be asked and pull it only from a registry`), text);
+            assert.match(text, /Deploy Anyway/);
+            assert.deepStrictEqual(await manager.listServices({ label: [`com.docker.stack.namespace=${pushStack}`] }), [], 'nothing is deployed while the question is open');
+            await takeScreenshot('deploy-push-offer', { selector: PREVIEW });
+            await clickInWorkbench(`${PREVIEW} .monaco-list-row:has-text("Push ${image}")`);
+            await deploying;
+            const tasks = await waitFor('3 replicas running, one on each node', async () => {
+                const running = (await manager.listTasks({ service: [`${pushStack}_app`], 'desired-state': ['running'] })).filter((t) => t.Status.State === 'running');
+                return running.length === 3 && new Set(running.map((t) => t.NodeID)).size === 3 ? running : undefined;
+            }, 120_000);
+            assert.ok(tasks.every((t) => /@sha256:[0-9a-f]{64}$/.test(t.Spec.ContainerSpec?.Image ?? '')), 'pushed, then pinned by digest: the workers pulled it');
+        } finally {
+            await vscode.commands.executeCommand('swarmStacks.removeStack', { stackName: pushStack }, { skipConfirmation: true });
+            await deploySettings.update('withRegistryAuth', undefined, vscode.ConfigurationTarget.Global);
+            await deploySettings.update('resolveImage', 'never', vscode.ConfigurationTarget.Global);
+            if (savedDockerConfig === undefined) delete process.env.DOCKER_CONFIG;
+            else process.env.DOCKER_CONFIG = savedDockerConfig;
+            for (const node of cluster.nodes) {
+                try {
+                    docker('-H', node.host, 'rmi', image);
+                } catch {
+                    // not pulled there, or still in use by a task shutting down: the test bed's teardown removes it
+                }
+            }
+        }
     });
 });
