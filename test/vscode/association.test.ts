@@ -258,6 +258,20 @@ describe('a compose file deployed by the Docker CLI, opened in a fresh window', 
         assert.deepEqual(titlesAt(lenses, 1), ['Deploy stack', '2 deployed stacks match: pick one']);
         assert.deepEqual(lenses.filter((l) => l.range.start.line > 1 && l.command?.command !== 'swarmStacks.buildImage').map((l) => l.command?.title), [], 'no service lens while the stack is not known');
         assert.equal(api.services.stackNames.get(copy), undefined);
+
+        // Picking one associates the file: its lenses then act on that stack's services.
+        const picking = vscode.commands.executeCommand('swarmStacks.pickComposeStack', copy);
+        await takeScreenshot('pick-stack', { selector: '.quick-input-widget .quick-input-list .monaco-list-row' });
+        await typeInWorkbench(twin, ['Enter']);
+        await within('Pick Stack', picking, 30_000);
+        assert.equal(api.services.stackNames.get(copy), twin);
+        const picked = await waitFor('the lenses of the picked stack', async () => {
+            const found = await lensesOf(copy);
+            return found.some((l) => l.command?.command === 'swarmStacks.updateServiceImage') ? found : undefined;
+        });
+        assert.equal(picked.find((l) => l.command?.command === 'swarmStacks.deployStack')?.command?.title.startsWith(`Deploy stack · ${twin}: `), true);
+        const targets = picked.filter((l) => l.command?.command === 'swarmStacks.updateServiceImage').map((l) => (l.command!.arguments![0] as { serviceName: string }).serviceName);
+        assert.deepEqual(targets, [`${twin}_web`, `${twin}_worker`, `${twin}_proxy`]);
     });
 
     it('settles a failing command promptly while its error is shown', async () => {
