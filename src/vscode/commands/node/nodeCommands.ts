@@ -4,7 +4,7 @@ import { availabilityImpact, describeImpact, labelChangeImpact, type Availabilit
 import { addNodeLabels, demoteNode, demoteRefusal, parseNodeLabel, promoteNode, removeNodeLabels, setNodeAvailability, type NodeVerbResult } from '../../../core/nodes/verbs';
 import type { NodeSummary, SwarmSnapshot } from '../../../core/swarm-snapshot';
 import type { ExtensionServices } from '../../services';
-import { registerCommand } from '../registerCommand';
+import type { CommandHandler } from '../registerCommand';
 
 /** Options for automation (tests); a person is asked instead. */
 interface NodeCommandOptions {
@@ -12,18 +12,20 @@ interface NodeCommandOptions {
 }
 
 /**
- * The Nodes view's commands. Each reads the swarm afresh, says what will happen (the impact is
+ * The Nodes view's commands, by name (registered in registerCommands.ts). Each reads the swarm afresh, says what will happen (the impact is
  * computed in src/core/nodes), asks, then sends one node update.
  */
-export function registerNodeCommands(services: ExtensionServices): void {
+export function nodeCommandHandlers(services: ExtensionServices): Record<'drainNode' | 'pauseNode' | 'activateNode' | 'promoteNode' | 'demoteNode' | 'addNodeLabel' | 'removeNodeLabel', CommandHandler> {
     const availability = (to: Availability) => (target: unknown, options: unknown) => changeAvailability(services, target, to, (options ?? {}) as NodeCommandOptions);
-    registerCommand(services, 'swarmStacks.drainNode', availability('drain'));
-    registerCommand(services, 'swarmStacks.pauseNode', availability('pause'));
-    registerCommand(services, 'swarmStacks.activateNode', availability('active'));
-    registerCommand(services, 'swarmStacks.promoteNode', (target) => promote(services, target));
-    registerCommand(services, 'swarmStacks.demoteNode', (target, options) => demote(services, target, (options ?? {}) as NodeCommandOptions));
-    registerCommand(services, 'swarmStacks.addNodeLabel', (target, label) => addLabel(services, target, label));
-    registerCommand(services, 'swarmStacks.removeNodeLabel', (target, key, options) => removeLabel(services, target, key, (options ?? {}) as NodeCommandOptions));
+    return {
+        drainNode: availability('drain'),
+        pauseNode: availability('pause'),
+        activateNode: availability('active'),
+        promoteNode: (target) => promote(services, target),
+        demoteNode: (target, options) => demote(services, target, (options ?? {}) as NodeCommandOptions),
+        addNodeLabel: (target, label) => addLabel(services, target, label),
+        removeNodeLabel: (target, key, options) => removeLabel(services, target, key, (options ?? {}) as NodeCommandOptions),
+    };
 }
 
 /** A fresh snapshot: a preview from a stale one would promise the wrong thing. */
@@ -88,32 +90,28 @@ const SEVERITY_ICONS: Record<ImpactLine['severity'], string> = { info: '$(info)'
  * Cancel or closing it sends nothing.
  */
 function confirmImpact(summary: string, actionLabel: string, lines: readonly ImpactLine[]): Promise<void> {
-    type Item = vscode.QuickPickItem & { act?: boolean };
+    type Item = vscode.QuickPickItem & { choice?: 'act' | 'cancel' };
     const pick = vscode.window.createQuickPick<Item>();
     pick.title = summary;
     pick.placeholder = vscode.l10n.t('What happens is listed below; choose "{0}" to go ahead', actionLabel);
     pick.ignoreFocusOut = true;
-    pick.matchOnDetail = true;
     pick.items = [
-        { label: `$(check) ${actionLabel}`, act: true },
-        { label: `$(close) ${vscode.l10n.t('Cancel')}` },
+        { label: `$(check) ${actionLabel}`, choice: 'act' },
+        { label: `$(close) ${vscode.l10n.t('Cancel')}`, choice: 'cancel' },
         { label: vscode.l10n.t('What happens'), kind: vscode.QuickPickItemKind.Separator },
         ...lines.map((l): Item => ({ label: `${SEVERITY_ICONS[l.severity]} ${l.head}`, ...(l.reason ? { detail: l.reason } : {}) })),
     ];
     return new Promise<void>((resolve, reject) => {
-        let decided = false;
+        let chosen: Item['choice'];
         pick.onDidAccept(() => {
-            const chosen = pick.selectedItems[0];
             // An impact line only informs: accepting it keeps the preview open.
-            if (chosen && !chosen.act && chosen.label.startsWith('$(close)') === false) return;
-            decided = true;
-            pick.hide();
-            if (chosen?.act) resolve();
-            else reject(new CancelledError());
+            chosen = pick.selectedItems[0]?.choice;
+            if (chosen) pick.hide();
         });
         pick.onDidHide(() => {
             pick.dispose();
-            if (!decided) reject(new CancelledError());
+            if (chosen === 'act') resolve();
+            else reject(new CancelledError());
         });
         pick.show();
     });
