@@ -1,11 +1,16 @@
+import * as fs from 'fs';
 import { parseArgs, type ParseArgsConfig } from 'util';
 import { programHelp, verbHelp } from './usage';
 import { version } from '../../package.json';
 import { formatDiagnostic, sortDiagnostics } from '../core/diagnostics';
 import { isCancellation } from '../core/cancellation';
-import { lintCompose } from '../core/stack/lint';
-import { applyDeploy, prepareDeploy, touchedServices } from '../core/stack/deploy';
-import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type ResolveImageMode } from '../core/stack/plan';
+import type * as LintModule from '../core/stack/lint';
+import type * as DeployModule from '../core/stack/deploy';
+import type * as PlanModule from '../core/stack/plan';
+import type { ResolveImageMode } from '../core/stack/plan';
+import type * as HistoryModule from '../core/stack/history';
+import type * as RotationModule from '../core/stack/rotation';
+import type * as VerifiedUpdateModule from '../core/stack/verified-update';
 import { describeOutcome, waitForService, type ConvergenceProgress } from '../core/stack/converge';
 import { removeStack } from '../core/stack/remove';
 import { parseScaleArgument, restartService, rollbackService, scaleService, updateServiceImage } from '../core/stack/verbs';
@@ -56,6 +61,46 @@ interface ParsedArgs {
     positionals: string[];
 }
 
+// The compose loader (yaml, the schema validators, the conversion), the deploy, history and rotation code (crypto,
+// zlib) and the probes are loaded before any verb but the light ones below runs, so that `ls`, `services` and `ps`
+// start about as fast as Node itself (bench/startup.ts). The bindings keep the names the verbs use.
+const LIGHT_VERBS = new Set(['ls', 'services', 'ps', 'rm', 'scale', 'rollback', 'restart']);
+let lintCompose: typeof LintModule.lintCompose;
+let applyDeploy: typeof DeployModule.applyDeploy;
+let prepareDeploy: typeof DeployModule.prepareDeploy;
+let touchedServices: typeof DeployModule.touchedServices;
+let describePlan: typeof PlanModule.describePlan;
+let planIsEmpty: typeof PlanModule.planIsEmpty;
+let RESOLVE_IMAGE_MODES: typeof PlanModule.RESOLVE_IMAGE_MODES;
+let composeContentHash: typeof HistoryModule.composeContentHash;
+let deployedByHere: typeof HistoryModule.deployedByHere;
+let removeUnusedVersions: typeof RotationModule.removeUnusedVersions;
+let rotationRequested: typeof RotationModule.rotationRequested;
+let describeVerifiedUpdate: typeof VerifiedUpdateModule.describeVerifiedUpdate;
+let verifiedImageUpdate: typeof VerifiedUpdateModule.verifiedImageUpdate;
+
+async function loadStackCode(): Promise<void> {
+    const [lint, deploy, plan, history, rotation, verifiedUpdate] = await Promise.all([
+        import('../core/stack/lint'),
+        import('../core/stack/deploy'),
+        import('../core/stack/plan'),
+        import('../core/stack/history'),
+        import('../core/stack/rotation'),
+        import('../core/stack/verified-update'),
+    ]);
+    ({ lintCompose } = lint);
+    ({ applyDeploy, prepareDeploy, touchedServices } = deploy);
+    ({ describePlan, planIsEmpty, RESOLVE_IMAGE_MODES } = plan);
+    ({ composeContentHash, deployedByHere } = history);
+    ({ removeUnusedVersions, rotationRequested } = rotation);
+    ({ describeVerifiedUpdate, verifiedImageUpdate } = verifiedUpdate);
+}
+
+/** Whether `name` is one of the stack verbs of this module (the others register through `addVerb`). */
+export function isStackVerb(name: string): boolean {
+    return Object.prototype.hasOwnProperty.call(VERBS, name);
+}
+
 /** Runs one invocation of the command line and returns its exit status. */
 export async function runCli(args: string[], io: CliIo): Promise<number> {
     const [first, ...rest] = args;
@@ -88,6 +133,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
         return 0;
     }
     try {
+        if (!LIGHT_VERBS.has(first)) await loadStackCode();
         return await verb.run(parsed, io);
     } catch (error) {
         if (error instanceof UsageError) {
@@ -158,7 +204,7 @@ function progressPrinter(io: CliIo): (p: ConvergenceProgress) => void {
     return (p) => io.stderr.write(`\r\x1b[K${p.serviceName}: ${p.running}/${p.desired} running${p.updateState ? ` · ${p.updateState}` : ''}`);
 }
 
-async function waitAll(engine: StackEngine, serviceIds: string[], args: ParsedArgs, io: CliIo, expectRollback = false): Promise<void> {
+export async function waitAll(engine: StackEngine, serviceIds: string[], args: ParsedArgs, io: CliIo, expectRollback = false): Promise<void> {
     const onProgress = progressPrinter(io);
     const failures: string[] = [];
     for (const id of serviceIds) {
@@ -187,6 +233,8 @@ const deploy: Verb = {
         'wait-timeout': { type: 'string' },
         'no-dotenv': { type: 'boolean' },
         'with-registry-auth': { type: 'boolean' },
+        'rotate-configs': { type: 'boolean' },
+        'history-limit': { type: 'string' },
     },
     async run(args, io) {
         const stack = oneStack(args, 'deploy');
@@ -208,6 +256,8 @@ const deploy: Verb = {
             onProgress: (line: string) => io.stdout.write(`${line}\n`),
             registryAuth: registryAuthOf(io),
             withRegistryAuth: Boolean(args.values['with-registry-auth']),
+            rotateConfigs: Boolean(args.values['rotate-configs']) || rotationRequested(loaded.load.config),
+            history: { limit: historyLimit(args), version, deployedBy: deployedByHere(io.env), composeHash: composeContentHash(files.map((f) => fs.readFileSync(f))) },
         };
         const plan = await prepareDeploy(engine, loaded.specs, stack, options);
         if (plan.problems.length) {
@@ -224,7 +274,14 @@ const deploy: Verb = {
         }
         const result = await applyDeploy(engine, plan, options);
         for (const warning of result.warnings) io.stderr.write(warning.endsWith('\n') ? warning : `${warning}\n`);
-        if (args.values.wait) await waitAll(engine, touchedServices(result), args, io);
+        // A rotation waits for the services in any case: the old versions go only once nothing runs them.
+        const rotated = plan.rotation?.some((o) => o.rotated) ?? false;
+        if (args.values.wait || rotated) await waitAll(engine, touchedServices(result), args, io);
+        if (plan.rotation) {
+            const cleanup = await removeUnusedVersions(engine, stack, plan.rotation, { signal: io.signal });
+            for (const name of cleanup.removed) io.stdout.write(`Removing old version ${name}\n`);
+            for (const kept of cleanup.kept) io.stderr.write(`Kept old version ${kept}\n`);
+        }
         return 0;
     },
 };
@@ -304,14 +361,30 @@ function oneService(args: ParsedArgs, verb: string): string {
 }
 
 const update: Verb = {
-    options: { image: { type: 'string' }, 'with-registry-auth': { type: 'boolean' }, ...detachOptions },
+    options: { image: { type: 'string' }, 'with-registry-auth': { type: 'boolean' }, verify: { type: 'string' }, 'verify-interval': { type: 'string' }, ...detachOptions },
     async run(args, io) {
         const service = oneService(args, 'update');
         const image = args.values.image as string | undefined;
         if (!image) throw new UsageError('--image is required');
+        const verifyUrl = args.values.verify as string | undefined;
+        if (verifyUrl !== undefined) checkVerifyArguments(args, verifyUrl);
         const engine = engineFor(args, io);
         // cli/command/service/update.go: the credentials of the new image's registry, only with the flag.
         const authHeader = args.values['with-registry-auth'] ? await registryAuthOf(io).authHeaderFor(image) : undefined;
+        if (verifyUrl !== undefined) {
+            const report = await verifiedImageUpdate(engine, service, image, {
+                url: verifyUrl,
+                intervalMs: Number(args.values['verify-interval'] ?? 100),
+                waitTimeoutMs: waitTimeoutMs(args),
+                signal: io.signal,
+                onProgress: progressPrinter(io),
+                ...(authHeader ? { authHeader } : {}),
+            });
+            if (io.stderr.isTTY) io.stderr.write('\r\x1b[K');
+            for (const warning of report.warnings) io.stderr.write(`${warning}\n`);
+            for (const line of describeVerifiedUpdate(report)) io.stdout.write(`${line}\n`);
+            return report.passed ? 0 : 1;
+        }
         const result = await updateServiceImage(engine, service, image, { signal: io.signal, ...(authHeader ? { authHeader } : {}) });
         io.stdout.write(`${service}\n`);
         for (const warning of result.warnings) io.stderr.write(`${warning}\n`);
@@ -319,6 +392,19 @@ const update: Verb = {
         return 0;
     },
 };
+
+function checkVerifyArguments(args: ParsedArgs, url: string): void {
+    if (args.values.detach) throw new UsageError('--verify watches the update: it cannot go with --detach');
+    let parsed: URL;
+    try {
+        parsed = new URL(url);
+    } catch {
+        throw new UsageError(`--verify takes an http:// URL (got ${url})`);
+    }
+    if (parsed.protocol !== 'http:') throw new UsageError(`--verify takes an http:// URL (got ${url})`);
+    const interval = Number(args.values['verify-interval'] ?? 100);
+    if (!(interval >= 10 && interval <= 10_000)) throw new UsageError('--verify-interval takes 10 to 10000 milliseconds');
+}
 
 const scale: Verb = {
     options: detachOptions,
@@ -350,8 +436,11 @@ const scale: Verb = {
 };
 
 const rollback: Verb = {
-    options: detachOptions,
+    options: { ...detachOptions, to: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'history-limit': { type: 'string' } },
     async run(args, io) {
+        // `rollback --to N STACK` rolls the whole stack back to a recorded revision (cli/history-verbs.ts).
+        if (args.values.to !== undefined) return (await import('./history-verbs')).rollbackStack(args, io);
+        if (args.values['dry-run'] || args.values['history-limit'] !== undefined) throw new UsageError('--dry-run and --history-limit go with --to N STACK');
         const service = oneService(args, 'rollback');
         const engine = engineFor(args, io);
         const result = await rollbackService(engine, service, { signal: io.signal });
@@ -400,6 +489,14 @@ const lint: Verb = {
 };
 
 const VERBS: Record<string, Verb> = { deploy, rm, ls, services, ps, update, scale, rollback, restart, convert, lint };
+
+/** `--history-limit N` of deploy and rollback: the revisions kept (undefined: the default, 10). */
+export function historyLimit(args: ParsedArgs): number | undefined {
+    const raw = args.values['history-limit'] as string | undefined;
+    if (raw === undefined) return undefined;
+    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000) throw new UsageError('--history-limit takes a number of revisions from 1 to 1000');
+    return Number(raw);
+}
 
 /** Verbs other modules add (scaffold, build, probe), keeping this file about the stack verbs. */
 export function addVerb(name: string, verb: Verb): void {

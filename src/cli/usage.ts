@@ -70,6 +70,9 @@ Options:
                             so that every node can pull from a private registry. The digest lookup of
                             --resolve-image always sends them; with this flag a refused login stops
                             the deploy before anything is applied
+      --rotate-configs      When a configs:/secrets: file changed, create <name>-<hash8>, point the
+                            services at it, wait for them, then remove the old versions nobody uses
+                            (also turned on by "x-swarm-stacks: { rotate-configs: true }" in the file)
 ${common}`,
     rm: `Usage: swarm-stacks rm [--wait] STACK [STACK...]
 
@@ -97,12 +100,17 @@ List the tasks of a stack (ID, NAME, IMAGE, NODE, DESIRED STATE, CURRENT STATE, 
 Options:
   -q, --quiet   Only IDs
 ${common}`,
-    update: `Usage: swarm-stacks update --image IMAGE [-d] SERVICE
+    update: `Usage: swarm-stacks update --image IMAGE [--verify URL] [-d] SERVICE
 
 Roll a service to a new image, honouring its update_config, and wait until it has converged.
+With --verify, URL (http:// through the stack's proxy) is requested all through the update: the
+requests answered and failed and the old → new shift of versions and hostnames are reported, and
+the exit status is 1 when any request failed or the update did not converge.
 
 Options:
       --image IMAGE         The new image
+      --verify URL          Probe URL during the rolling update (cannot go with --detach)
+      --verify-interval MS  Time between probe requests (default 100)
       --with-registry-auth  Send the registry credentials of IMAGE with the update
   -d, --detach              Do not wait
       --wait-timeout SECS   Bound of the wait (default 600)

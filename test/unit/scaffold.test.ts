@@ -27,6 +27,7 @@ import { existingFileReader, fileWriter, resolveInside, templateReader, template
 import { checkServerTemplateSlots, generateHaproxyConfig } from '../../src/core/haproxy/generate';
 import { placeComposeLenses } from '../../src/core/compose/lens-placement';
 import { loadCompose } from '../../src/core/compose/load';
+import { rotationRequested } from '../../src/core/stack/rotation';
 
 
 function repoRoot(): string {
@@ -244,6 +245,10 @@ describe('scaffold: rendering', () => {
         assert.equal(proxy.volumes, undefined);
         assert.deepEqual(c.networks, { web: { driver: 'overlay' } });
         assert.deepEqual(c.configs, { haproxy_cfg: { file: './haproxy.cfg' } });
+        // The project rotates its HAProxy config: an edited haproxy.cfg deploys with no renaming, and no file says to rename.
+        assert.deepEqual(c['x-swarm-stacks'], { 'rotate-configs': true });
+        assert.equal(rotationRequested(c as Parameters<typeof rotationRequested>[0]), true);
+        for (const f of plan.files) assert.doesNotMatch(f.content, /\brename\b/i, f.relPath);
     });
 
     it('the app builds from the project folder, the proxy does not, and that adds no diagnostic', () => {

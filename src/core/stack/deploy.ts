@@ -12,7 +12,9 @@ import { classifyRegistryFailure, engineMessageOf, registryFailureMessage } from
 import type { Config, DistributionInspect, Network, Platform, Secret, ServiceSpec } from '../specs';
 import { describeUnpulledImage, unpulledImages } from '../nodes/image-placement';
 import { errorKind, mapLimit, type CallOptions, type StackEngine } from './engine';
+import { beginRevision, type RevisionOptions } from './history';
 import { NAMESPACE_LABEL, stackLabelFilter } from './names';
+import { prepareRotation } from './rotation';
 import { imagesToResolve, planDeploy, type DeployPlan, type PlannedObject, type DesiredStack, type ExistingState, type ImageResolution, type ResolveImageMode } from './plan';
 
 const NOT_A_MANAGER_MESSAGE =
@@ -37,6 +39,12 @@ export interface DeployOptions {
      */
     registryAuth?: RegistryAuthSource;
     withRegistryAuth?: boolean;
+    /** The specs carry the exact images to run (a rollback to a recorded revision). */
+    keepSpecImages?: boolean;
+    /** Records the deploy as a revision of the stack's history (core/stack/history.ts). */
+    history?: RevisionOptions;
+    /** Config and secret rotation (`--rotate-configs`): changed file content goes to `<name>-<hash8>` (rotation.ts). */
+    rotateConfigs?: boolean;
 }
 
 /** Everything `deploy` needs to know before it may send anything. */
@@ -46,6 +54,8 @@ export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stac
     if (!info.swarm.controlAvailable) {
         throw new Error(NOT_A_MANAGER_MESSAGE);
     }
+    const rotation = options.rotateConfigs ? await prepareRotation(engine, specs, call) : undefined;
+    if (rotation) specs = rotation.specs;
     const existing = await readExistingState(engine, specs, stackName, call);
 
     // IDs of the secrets and configs the services reference: the existing ones now, a placeholder
@@ -81,8 +91,10 @@ export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stac
         resolutions,
         normalizeImage: safeNormalize,
         apiVersion: info.apiVersion,
+        keepSpecImages: options.keepSpecImages,
     });
     plan.problems.unshift(...problems);
+    if (rotation) plan.rotation = rotation.objects;
     // The registry refused the credentials the services would carry: their tasks could not pull, so stop.
     if (options.withRegistryAuth) {
         for (const resolution of resolutions.values()) {
@@ -335,6 +347,7 @@ export async function applyDeploy(engine: StackEngine, plan: DeployPlan, options
     }
     const call: CallOptions = { signal: options.signal };
     const progress = options.onProgress ?? (() => undefined);
+    const revision = options.history ? await beginRevision(engine, plan.stackName, options.history, call) : undefined;
     const applied: AppliedStep[] = [];
     const warnings = [...plan.warnings];
     const failures: string[] = [];
@@ -448,6 +461,7 @@ export async function applyDeploy(engine: StackEngine, plan: DeployPlan, options
             }),
     );
     stopIfFailed();
+    if (revision) warnings.push(...(await revision.finish()));
     return { plan, applied, warnings };
 }
 

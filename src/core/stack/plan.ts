@@ -7,6 +7,7 @@ import type { Config, ConfigSpec, Network, NetworkCreateRequest, Platform, Secre
 import { IMAGE_LABEL, descopedName } from './names';
 import { diffSpecs, formatSpecChanges, type SpecChange } from './spec-diff';
 import type { UnpulledImage } from '../nodes/image-placement';
+import type { RotatedObject } from './rotation';
 
 export type ResolveImageMode = 'always' | 'changed' | 'never';
 
@@ -86,6 +87,8 @@ export interface DeployPlan {
     warnings: string[];
     /** On several nodes: images in no registry, and the nodes their services cannot start on. */
     unpulledImages?: UnpulledImage[];
+    /** With config rotation: the name each file-backed secret and config gets (rotation.ts). */
+    rotation?: RotatedObject[];
 }
 
 /**
@@ -119,6 +122,8 @@ export interface PlanOptions {
     normalizeImage(image: string): string;
     /** The engine's API version (`/info`'s Api-Version); fields it does not store are not compared. */
     apiVersion?: string;
+    /** The specs carry the exact image to run (a rollback to a recorded revision): no registry, no label rule. */
+    keepSpecImages?: boolean;
 }
 
 export function planDeploy(desired: DesiredStack, existing: ExistingState, options: PlanOptions): DeployPlan {
@@ -202,7 +207,7 @@ function planObject<S extends SecretSpec | ConfigSpec>(
     // is reported before anything is sent, since swarm configs are immutable.
     if (kind === 'config' && current.Spec.Data !== undefined && wanted.spec.Data !== undefined && current.Spec.Data !== wanted.spec.Data) {
         problems.push(
-            `config ${wanted.name} exists with other content, and swarm configs cannot change: give the new content another name (for example a version in its name: key), or remove the stack first`,
+            `config ${wanted.name} exists with other content, and swarm configs cannot change: deploy with config rotation (--rotate-configs, the swarmStacks.deploy.rotateConfigs setting, or "x-swarm-stacks: { rotate-configs: true }" in the compose file), give the new content another name, or remove the stack first`,
         );
     }
     const sameLabels = JSON.stringify(sortedEntries(current.Spec.Labels)) === JSON.stringify(sortedEntries(wanted.spec.Labels));
@@ -226,6 +231,9 @@ function composeImage(spec: ServiceSpec): string {
  * copied from the running service so that tasks are not restarted for nothing.
  */
 function finalServiceSpec(spec: ServiceSpec, current: Service | undefined, options: PlanOptions, warnings: string[]): ServiceSpec {
+    if (options.keepSpecImages) {
+        return { ...spec, TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: current?.Spec.TaskTemplate.ForceUpdate ?? spec.TaskTemplate.ForceUpdate ?? 0 } };
+    }
     const image = composeImage(spec);
     const sameAsLastDeploy = current !== undefined && current.Spec.Labels?.[IMAGE_LABEL] === image;
     let finalImage = options.normalizeImage(image);
@@ -343,13 +351,19 @@ export function planIsEmpty(plan: DeployPlan): boolean {
     return plan.networks.every(idle) && plan.secrets.every(idle) && plan.configs.every(idle) && plan.services.every(idle) && plan.prune.length === 0;
 }
 
+/** ` (new content of NAME; …)` after an object rotation renamed. */
+function rotationNote(plan: DeployPlan, kind: 'secret' | 'config', name: string): string {
+    const rotated = plan.rotation?.find((o) => o.kind === kind && o.name === name && o.rotated);
+    return rotated ? ` (new content of ${rotated.baseName}; the old version is removed once the services have converged)` : '';
+}
+
 /** The plan as lines a person reads before confirming (CLI `--dry-run`, the editor's confirmation). */
 export function describePlan(plan: DeployPlan): string[] {
     const lines: string[] = [];
     const verb = { create: 'create', update: 'update', unchanged: 'unchanged' } as const;
     for (const n of plan.networks) lines.push(`network ${n.name}: ${verb[n.action]}`);
-    for (const s of plan.secrets) lines.push(`secret ${s.name}: ${s.action === 'update' ? 'update labels' : verb[s.action]}`);
-    for (const c of plan.configs) lines.push(`config ${c.name}: ${c.action === 'update' ? 'update labels' : verb[c.action]}`);
+    for (const s of plan.secrets) lines.push(`secret ${s.name}: ${s.action === 'update' ? 'update labels' : verb[s.action]}${rotationNote(plan, 'secret', s.name)}`);
+    for (const c of plan.configs) lines.push(`config ${c.name}: ${c.action === 'update' ? 'update labels' : verb[c.action]}${rotationNote(plan, 'config', c.name)}`);
     for (const s of plan.services) {
         lines.push(`service ${s.name}: ${verb[s.action]}`);
         for (const change of formatSpecChanges(s.changes)) {
