@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 
 import type { Config, Network, Secret, Service } from '../../../src/core/specs';
 import type { DockerClient } from '../../../src/docker/client';
+import { REVISION_LABEL } from '../../../src/core/stack/history';
 import { STACK_LABEL } from './names';
 
 export interface StackSnapshot {
@@ -34,7 +35,9 @@ export async function snapshotStack(client: DockerClient, stack: string, options
         client.listServices(filter),
         client.listNetworks(filter),
         client.listSecrets(filter),
-        client.listConfigs(filter),
+        // The stack's history (a Swarm Stacks revision, src/core/stack/history.ts) is an extra object of ours,
+        // not part of what the compose file deploys: compared separately (test/engine/history.test.ts).
+        client.listConfigs(filter).then((list) => list.filter((c) => c.Spec.Labels?.[REVISION_LABEL] === undefined)),
         client.listNetworks(),
         client.listSecrets(),
         client.listConfigs(),
