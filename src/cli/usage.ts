@@ -11,7 +11,9 @@ Commands:
   ps         List the tasks of a stack
   update     Update a service's image (rolling update)
   scale      Scale services
-  rollback   Roll a service back to its previous spec
+  rollback   Roll a service back to its previous spec, or a whole stack to a revision (--to N)
+  history    List a stack's revisions (every deploy made by swarm-stacks)
+  diff       Show what a deploy of compose files would change in a running stack
   restart    Restart a service's tasks without changing its spec
   convert    Print the Engine specs a compose file converts to (touches nothing)
   lint       Check compose files and print their problems
@@ -73,6 +75,7 @@ Options:
       --rotate-configs      When a configs:/secrets: file changed, create <name>-<hash8>, point the
                             services at it, wait for them, then remove the old versions nobody uses
                             (also turned on by "x-swarm-stacks: { rotate-configs: true }" in the file)
+      --history-limit N     Revisions of the stack kept in the swarm (default 10; see history)
 ${common}`,
     rm: `Usage: swarm-stacks rm [--wait] STACK [STACK...]
 
@@ -124,12 +127,49 @@ Options:
       --wait-timeout SECS   Bound of the wait (default 600)
 ${common}`,
     rollback: `Usage: swarm-stacks rollback [-d] SERVICE
+       swarm-stacks rollback --to N [--dry-run] [-d] STACK
 
 Return a service to its previous spec and wait until it has converged.
 
+With --to N, return the whole stack to revision N of its history (see swarm-stacks history): print
+the plan (create / update with the changes / remove), then give every service the spec revision N
+recorded (its image by digest included) and remove the services it did not have. The rollback is
+recorded as a new revision. A revision that was edited by hand or not written by swarm-stacks is
+refused, and nothing is changed.
+
 Options:
+      --to N                Roll the stack back to revision N
+      --dry-run             With --to: print the plan and stop
+      --history-limit N     With --to: revisions kept (default 10)
   -d, --detach              Do not wait
       --wait-timeout SECS   Bound of the wait (default 600)
+${common}`,
+    history: `Usage: swarm-stacks history [-r N] STACK
+
+List the revisions of a stack, oldest first: every deploy and rollback made by swarm-stacks, with its
+time, who made it (user@host), the swarm-stacks version, the compose files' content hash and what it
+was. The history is kept in the swarm itself (config objects of the stack, removed with the stack by
+swarm-stacks rm and docker stack rm), so every machine sees the same. Changes made outside swarm-stacks
+(docker stack deploy, docker service update) show as "deployed outside Swarm Stacks" in their place.
+Objects that claim to be revisions but were edited by hand or written by another tool show as
+REFUSED, with the reason.
+
+Options:
+  -r, --revision N   Print what revision N changed from the one before, as the deploy plan does
+${common}`,
+    diff: `Usage: swarm-stacks diff -c FILE [-c FILE...] [OPTIONS] STACK
+
+Print what deploying the compose files would change in the running stack, as the deploy plan (create /
+update with each spec change / remove with --prune); unchanged objects are not printed. Touches nothing.
+
+Exit status, as kubectl diff: 0 when nothing would change, 1 when something would, 2 when the diff
+itself failed (compose file errors, a deploy that would be refused, an unreachable engine).
+
+Options:
+  -c, --compose-file FILE   Compose file (repeat or comma-separate to merge several)
+      --prune               Also show the services a deploy --prune would remove
+      --resolve-image MODE  always | changed | never, as deploy (default always)
+      --no-dotenv           Do not read .env
 ${common}`,
     restart: `Usage: swarm-stacks restart [-d] SERVICE
 
