@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { placeParsedCompose, type ComposePlacement, type ServicePlacement } from '../core/compose/lens-placement';
-import { parseYamlSource, type ParsedYaml } from '../core/compose/yaml-source';
+import type { ComposePlacement, ServicePlacement } from '../core/compose/lens-placement';
+import { scanComposePlacement } from '../core/compose/lens-scan';
+import type { ParsedYaml } from '../core/compose/yaml-source';
 import { substitute } from '../core/compose/interpolate';
 import { associateStack, declaredReplicas, type FileService, type StackAssociation } from '../core/stack/compose-live';
 import type { StackSummary } from '../core/swarm-snapshot';
@@ -19,38 +20,52 @@ interface DeclaredService {
 /**
  * Which stack each compose file is, for the CodeLens, the tree and the commands: the remembered name (a deploy or a
  * choice from this workspace), else learned from the live swarm (`associateStack`). A single match is remembered,
- * so a file opened in a fresh window keeps its stack once learned. Also the one cache of compose parses per
- * document version: the lens, the tree and the diagnostics read the same parse and placement.
+ * so a file opened in a fresh window keeps its stack once learned. Also the one cache per document version of
+ * the placement (lenses, tree, commands) and of the YAML parse (diagnostics): the placement comes from the light
+ * scan of the text (lens-scan.ts), and from that same parse where the scan gives up, so a version is parsed once.
  */
 export class ComposeAssociations implements vscode.Disposable {
-    private readonly placements = new Map<string, { version: number; parsed: ParsedYaml; placement: ComposePlacement }>();
+    private readonly versions = new Map<string, { version: number; parsed?: ParsedYaml; placement?: ComposePlacement }>();
     private readonly subscriptions: vscode.Disposable[] = [];
 
     constructor(
         private readonly model: SwarmModel,
         private readonly stackNames: StackNames,
     ) {
-        this.subscriptions.push(vscode.workspace.onDidCloseTextDocument((document) => this.placements.delete(document.uri.toString())));
+        this.subscriptions.push(vscode.workspace.onDidCloseTextDocument((document) => this.versions.delete(document.uri.toString())));
     }
 
     /** The placement of the document's current version (lenses are asked for on every edit). */
     placementOf(document: vscode.TextDocument): ComposePlacement {
-        return this.parseOf(document).placement;
+        const entry = this.entryOf(document);
+        if (!entry.placement) {
+            entry.placement = scanComposePlacement(document.getText());
+            if (!entry.placement) {
+                // The parser's placement: its module (and the YAML parser) loads on first need.
+                const { placeParsedCompose } = require('../core/compose/lens-placement') as typeof import('../core/compose/lens-placement');
+                entry.placement = placeParsedCompose(this.parsedOf(document));
+            }
+        }
+        return entry.placement;
     }
 
     /** The YAML parse of the document's current version (its `source.file` is the path diagnostics name). */
     parsedOf(document: vscode.TextDocument): ParsedYaml {
-        return this.parseOf(document).parsed;
+        const entry = this.entryOf(document);
+        if (!entry.parsed) {
+            const { parseYamlSource } = require('../core/compose/yaml-source') as typeof import('../core/compose/yaml-source');
+            const file = document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.path;
+            entry.parsed = parseYamlSource(file, document.getText());
+        }
+        return entry.parsed;
     }
 
-    private parseOf(document: vscode.TextDocument): { parsed: ParsedYaml; placement: ComposePlacement } {
+    private entryOf(document: vscode.TextDocument): { version: number; parsed?: ParsedYaml; placement?: ComposePlacement } {
         const key = document.uri.toString();
-        const cached = this.placements.get(key);
+        const cached = this.versions.get(key);
         if (cached && cached.version === document.version) return cached;
-        const file = document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.path;
-        const parsed = parseYamlSource(file, document.getText());
-        const entry = { version: document.version, parsed, placement: placeParsedCompose(parsed) };
-        this.placements.set(key, entry);
+        const entry = { version: document.version };
+        this.versions.set(key, entry);
         return entry;
     }
 
@@ -105,7 +120,7 @@ export class ComposeAssociations implements vscode.Disposable {
 
     dispose(): void {
         for (const s of this.subscriptions) s.dispose();
-        this.placements.clear();
+        this.versions.clear();
     }
 }
 

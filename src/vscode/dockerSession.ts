@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import type { DockerClient } from '../docker/client';
-import { connectDocker } from '../docker/connect';
 
 /**
  * Owns the Docker client built from the settings and the environment, and builds a new one when
@@ -35,6 +34,8 @@ export class DockerSession implements vscode.Disposable {
         if (!this.current) {
             const config = vscode.workspace.getConfiguration('swarmStacks.docker');
             try {
+                // The Docker modules load with the first client, not at activation.
+                const { connectDocker } = require('../docker/connect') as typeof import('../docker/connect');
                 this.current = connectDocker({
                     host: config.get<string>('host', ''),
                     timeoutMs: Math.max(1, config.get<number>('timeoutSeconds', 30)) * 1000,

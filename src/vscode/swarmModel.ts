@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import { isCancellation } from '../core/cancellation';
 import { FreshReads } from '../core/fresh-reads';
 import { readSnapshot, type SwarmSnapshot } from '../core/swarm-snapshot';
-import { isDockerError } from '../docker/errors';
 import type { DockerSession } from './dockerSession';
 
 type SwarmState =
@@ -121,6 +120,8 @@ export class SwarmModel implements vscode.Disposable {
         } catch (error) {
             if (signal.aborted || isCancellation(error)) return;
             const message = error instanceof Error ? error.message : String(error);
+            // The client that failed has loaded the Docker modules already; activation does not load them.
+            const { isDockerError } = require('../docker/errors') as typeof import('../docker/errors');
             if (isDockerError(error, 'notSwarmManager')) {
                 this.setState({ kind: 'notManager', message });
             } else {

@@ -216,6 +216,8 @@ export function interpolateConfig(value: unknown, mapping: Mapping): { value: un
     const unsetSeen = new Set<string>();
     const rec = (v: unknown, real: (string | number)[], dotted: string[]): unknown => {
         if (typeof v === 'string') {
+            // No `$`: nothing to substitute, report or cast (most strings of a file).
+            if (!v.includes('$')) return v;
             const r = substitute(v, mapping);
             const where = dotted.join('.');
             if (r.error) {
@@ -255,7 +257,9 @@ export function interpolateConfig(value: unknown, mapping: Mapping): { value: un
         if (v && typeof v === 'object') {
             const out: Record<string, unknown> = {};
             for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-                Object.defineProperty(out, k, { value: rec(x, [...real, k], [...dotted, k]), enumerable: true, writable: true, configurable: true });
+                const value = rec(x, [...real, k], [...dotted, k]);
+                if (k === '__proto__') Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+                else out[k] = value;
             }
             return out;
         }

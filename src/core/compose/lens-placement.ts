@@ -3,6 +3,9 @@
  * per service, its key, its `image:` and its declared `deploy.replicas`. Pure (no IO, no `vscode`): the caller
  * decides what a build context means on disk.
  *
+ * The editor's lenses read the light scan of the same text first (lens-scan.ts), and this parse only where the
+ * scan gives up.
+ *
  * Decisions:
  *  - Read from the loader's parse (yaml-source.ts `ParsedYaml.document`, ranges kept), so that the editor parses a
  *    document version once for its lenses and its diagnostics. Broken YAML never throws: the parser's
@@ -18,6 +21,7 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node as YNode, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import type { Range } from '../diagnostics';
+import { asInteger } from './lens-scan';
 import { parseYamlSource, resolvePlainScalar, type ParsedYaml } from './yaml-source';
 
 export interface ServicePlacement {
@@ -210,11 +214,5 @@ function lookup(doc: Document, map: YAMLMap, key: string, depth = 0): Found | un
             if (found) return { ...found, own: false };
         }
     }
-    return undefined;
-}
-
-function asInteger(value: unknown): number | undefined {
-    if (typeof value === 'number' && Number.isInteger(value)) return value;
-    if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) return Number(value);
     return undefined;
 }

@@ -15,6 +15,9 @@
  */
 import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, type Document, type Node as YNode, Scalar, type YAMLError } from 'yaml';
 import type { Diagnostic, Range, Severity } from '../diagnostics';
+import { resolvePlainScalar } from './plain-scalar';
+
+export { resolvePlainScalar };
 
 export type PathSeg = string | number;
 
@@ -96,70 +99,6 @@ export interface ParsedYaml {
      * work on what could be recovered (lens placement). Undefined when the text was refused before parsing.
      */
     document?: Document.Parsed;
-}
-
-const FLOAT_RE = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
-
-/** Go strconv.ParseInt(s, 0, 64) (after `_` removal, as go-yaml does). Returns undefined when it fails. */
-function goParseIntBase0(s: string): number | bigint | undefined {
-    const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
-    if (!m) return undefined;
-    const neg = m[1] === '-';
-    let body = m[2];
-    let big: bigint;
-    if (/^0[xXoObB]/.test(body)) big = BigInt(body[0] + body[1].toLowerCase() + body.slice(2));
-    else if (body.length > 1 && body[0] === '0') big = BigInt('0o' + body.slice(1));
-    else big = BigInt(body);
-    if (neg) big = -big;
-    if (big > 9223372036854775807n || big < -9223372036854775808n) {
-        // go-yaml then tries ParseUint for positives
-        if (!neg && big <= 18446744073709551615n) return Number(big);
-        return undefined;
-    }
-    return Number.isSafeInteger(Number(big)) ? Number(big) : Number(big);
-}
-
-/** Resolve a plain scalar as go-yaml v3 does. */
-export function resolvePlainScalar(s: string): unknown {
-    switch (s) {
-        case '':
-        case '~':
-        case 'null':
-        case 'Null':
-        case 'NULL':
-            return null;
-        case 'true':
-        case 'True':
-        case 'TRUE':
-            return true;
-        case 'false':
-        case 'False':
-        case 'FALSE':
-            return false;
-        case '.inf':
-        case '.Inf':
-        case '.INF':
-        case '+.inf':
-        case '+.Inf':
-        case '+.INF':
-            return Infinity;
-        case '-.inf':
-        case '-.Inf':
-        case '-.INF':
-            return -Infinity;
-        case '.nan':
-        case '.NaN':
-        case '.NAN':
-            return NaN;
-    }
-    const c = s[0];
-    if ((c >= '0' && c <= '9') || c === '+' || c === '-' || c === '.') {
-        const plain = s.replace(/_/g, '');
-        const i = goParseIntBase0(plain);
-        if (i !== undefined) return i;
-        if (FLOAT_RE.test(plain)) return Number(plain);
-    }
-    return s;
 }
 
 /**
@@ -268,7 +207,9 @@ export function parseYamlSource(file: string, text: string, limits: Limits = DEF
         if (!aliasCache.has(a)) aliasCache.set(a, a.resolve(doc) as YNode | undefined);
         return aliasCache.get(a);
     };
-    const walk = (node: unknown, path: PathSeg[], depth: number, viaAlias: number): unknown => {
+    // `at` is the pathKey of the node's path (built one segment at a time: the walk visits every node of the file).
+    const childKey = (at: string, depth: number, segment: PathSeg): string => (depth === 0 ? String(segment) : `${at}\u0001${segment}`);
+    const walk = (node: unknown, at: string, depth: number, viaAlias: number): unknown => {
         if (++nodes > limits.maxNodes) throw new LimitError(`document has more than ${limits.maxNodes} nodes`, 'limit-nodes', nodeSpan(node as YNode));
         if (viaAlias > 0 && ++aliasNodes > limits.maxAliasNodes) {
             throw new LimitError(`excessive aliasing: alias expansion exceeds ${limits.maxAliasNodes} nodes (possible alias bomb)`, 'yaml-alias-bomb', nodeSpan(node as YNode));
@@ -278,7 +219,7 @@ export function parseYamlSource(file: string, text: string, limits: Limits = DEF
         if (isAlias(node)) {
             const target = resolveAlias(node);
             if (!target) throw new LimitError(`unknown anchor '${node.source}' referenced`, 'yaml-syntax', nodeSpan(node));
-            return walk(target, path, depth, viaAlias + 1);
+            return walk(target, at, depth, viaAlias + 1);
         }
         if (isScalar(node)) {
             const sc = node as Scalar;
@@ -299,15 +240,17 @@ export function parseYamlSource(file: string, text: string, limits: Limits = DEF
         if (isSeq(node)) {
             const out: unknown[] = [];
             node.items.forEach((item, i) => {
-                const p = [...path, i];
+                const p = childKey(at, depth, i);
                 // nodes reached through an alias are not recorded: locate() falls back to the alias' own key
-                if (viaAlias === 0) source.locs.set(pathKey(p), { value: nodeSpan(item as YNode) });
+                if (viaAlias === 0) source.locs.set(p, { value: nodeSpan(item as YNode) });
                 out.push(walk(item, p, depth + 1, viaAlias));
             });
             return out;
         }
         if (isMap(node)) {
-            const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+            // An ordinary object; keys are set as own data properties (`__proto__` included) and tested with hasOwn.
+            const out: Record<string, unknown> = {};
+            /** Offset of each key's first occurrence (its line is computed only for the duplicate-key error). */
             const seen = new Map<string, number>();
             const merges: unknown[] = [];
             if (node.items.length > limits.maxKeysPerMapping) {
@@ -333,35 +276,35 @@ export function parseYamlSource(file: string, text: string, limits: Limits = DEF
                 }
                 const kspan = nodeSpan(k);
                 if (seen.has(key) && viaAlias === 0) {
-                    throw new LimitError(`mapping key ${JSON.stringify(key)} already defined at line ${seen.get(key)}`, 'yaml-duplicate-key', kspan);
+                    throw new LimitError(`mapping key ${JSON.stringify(key)} already defined at line ${source.pos(seen.get(key)!).line + 1}`, 'yaml-duplicate-key', kspan);
                 }
-                seen.set(key, source.pos(kspan[0]).line + 1);
-                const p = [...path, key];
+                seen.set(key, kspan[0]);
+                const p = childKey(at, depth, key);
                 if (viaAlias === 0) {
                     const vs = pair.value ? nodeSpan(pair.value as YNode) : ([kspan[1], kspan[1]] as [number, number]);
-                    source.locs.set(pathKey(p), { key: kspan, value: vs });
+                    source.locs.set(p, { key: kspan, value: vs });
                 }
-                Object.defineProperty(out, key, { value: walk(pair.value, p, depth + 1, viaAlias), enumerable: true, writable: true, configurable: true });
+                setOwn(out, key, walk(pair.value, p, depth + 1, viaAlias));
             }
             // merge keys: earlier merge sources win over later ones, explicit keys win over all.
             for (const m of merges) {
                 const sources = isSeq(m) ? m.items : [m];
                 for (const s of sources) {
-                    const v = walk(s, path, depth, viaAlias + 1);
+                    const v = walk(s, at, depth, viaAlias + 1);
                     if (v && typeof v === 'object' && !Array.isArray(v)) {
-                        for (const [mk, mv] of Object.entries(v)) if (!(mk in out)) out[mk] = mv;
+                        for (const [mk, mv] of Object.entries(v)) if (!Object.prototype.hasOwnProperty.call(out, mk)) setOwn(out, mk, mv);
                     } else {
                         throw new LimitError('map merge requires map or sequence of maps as the value', 'yaml-syntax', nodeSpan(s as YNode));
                     }
                 }
             }
-            return toPlainObject(out);
+            return out;
         }
         return null;
     };
     try {
         source.locs.set(pathKey([]), { value: nodeSpan(doc.contents as YNode) });
-        const value = walk(doc.contents, [], 0, 0);
+        const value = walk(doc.contents, '', 0, 0);
         return { source, value, ok: true, diagnostics, document: doc };
     } catch (e) {
         if (e instanceof LimitError) {
@@ -401,9 +344,8 @@ function syntaxDiagnostics(source: SourceFile, errors: readonly YAMLError[]): Di
     return out;
 }
 
-/** Objects built with a null prototype (safe for keys like `__proto__`) converted to ordinary objects. */
-function toPlainObject(o: Record<string, unknown>): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(o)) Object.defineProperty(out, k, { value: o[k], enumerable: true, writable: true, configurable: true });
-    return out;
+/** Sets an own data property; `__proto__` as a key would otherwise set the prototype. */
+function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
+    if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+    else o[key] = value;
 }

@@ -13,8 +13,9 @@ import { placeParsedCompose, type ComposePlacement } from '../compose/lens-place
 import type { ParsedYaml } from '../compose/yaml-source';
 import { ARCHIVED_DOCKERCLOUD_HAPROXY_ADVICE, checkServerTemplateSlots, isArchivedDockercloudHaproxy, type ComposeLike } from '../haproxy/generate';
 import { stackFromCompose, type StackFromCompose } from './from-compose';
+import { HAPROXY_CFG } from '../haproxy/cfg-file';
 
-export const HAPROXY_CFG = 'haproxy.cfg';
+export { HAPROXY_CFG };
 
 /** Stands in for the stack name where none is given: conversion needs one, and no message depends on it. */
 const LINT_STACK_NAME = 'lint';

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { reportError } from '../errors';
 import type { ExtensionServices } from '../services';
 
-type CommandHandler = (...args: unknown[]) => unknown;
+export type CommandHandler = (...args: unknown[]) => unknown;
 
 /**
  * Registers a command whose errors are shown once (short message + "Show Log") and logged in full.
@@ -19,4 +19,10 @@ export function registerCommand(services: Pick<ExtensionServices, 'context' | 'l
             }
         }),
     );
+}
+
+/** A handler made by a module that loads on the command's first call (the module is evaluated once). */
+export function loadOnFirstCall(load: () => Promise<CommandHandler>): CommandHandler {
+    let loaded: Promise<CommandHandler> | undefined;
+    return async (...args: unknown[]) => (await (loaded ??= load()))(...args);
 }

@@ -1,38 +1,36 @@
 import type { ExtensionServices } from '../services';
-import { registerCommand } from './registerCommand';
-import { deployStack, type DeployStackOptions } from './stack/deployStack';
-import { removeStack } from './stack/removeStack';
-import { updateServiceImage } from './stack/updateServiceImage';
-import { scaleService } from './stack/scaleService';
-import { rollbackService } from './stack/rollbackService';
-import { restartService } from './stack/restartService';
-import { showServiceLogs, showStackLogs, type LogViewOptions } from './stack/showServiceLogs';
-import { inspect, registerInspectDocuments } from './stack/inspect';
-import { configureDockerHost } from './stack/configureDockerHost';
-import { initSwarm, leaveSwarm } from './stack/swarmMembership';
+import { loadOnFirstCall, registerCommand } from './registerCommand';
+import type { DeployStackOptions } from './stack/deployStack';
+import type { LogViewOptions } from './stack/showServiceLogs';
+import { registerInspectDocuments } from './stack/inspect';
 import { registerProjectCommands } from './project/register';
-import { pickComposeStack, writeReplicasToFile } from './stack/composeFile';
-import { registerNodeCommands } from './node/nodeCommands';
 
+/** The Nodes view's commands (src/vscode/commands/node/nodeCommands.ts); their module loads on first use. */
+const NODE_COMMANDS = ['drainNode', 'pauseNode', 'activateNode', 'promoteNode', 'demoteNode', 'addNodeLabel', 'removeNodeLabel'] as const;
+
+// Every handler imports its module when first called: activation evaluates no command code, and the compose,
+// schema, Docker and ssh modules load when a command first needs them.
 export function registerCommands(services: ExtensionServices): void {
     registerInspectDocuments(services);
     registerCommand(services, 'swarmStacks.showLog', () => services.log.show(true));
     registerCommand(services, 'swarmStacks.refresh', () => services.model.refresh());
-    registerCommand(services, 'swarmStacks.deployStack', (uri, options) => deployStack(services, uri, options as DeployStackOptions | undefined));
-    registerCommand(services, 'swarmStacks.removeStack', (target, options) => removeStack(services, target, options as { skipConfirmation?: boolean } | undefined));
-    registerCommand(services, 'swarmStacks.updateServiceImage', (target, image) => updateServiceImage(services, target, image));
-    registerCommand(services, 'swarmStacks.scaleService', (target, replicas) => scaleService(services, target, replicas));
-    registerCommand(services, 'swarmStacks.rollbackService', (target, options) => rollbackService(services, target, options as { skipConfirmation?: boolean } | undefined));
-    registerCommand(services, 'swarmStacks.restartService', (target) => restartService(services, target));
-    registerCommand(services, 'swarmStacks.showServiceLogs', (target, options) => showServiceLogs(services, target, options as LogViewOptions | undefined));
-    registerCommand(services, 'swarmStacks.showTaskLogs', (target, options) => showServiceLogs(services, target, options as LogViewOptions | undefined));
-    registerCommand(services, 'swarmStacks.showStackLogs', (target, options) => showStackLogs(services, target, options as LogViewOptions | undefined));
-    registerCommand(services, 'swarmStacks.inspect', (target) => inspect(services, target));
-    registerCommand(services, 'swarmStacks.initSwarm', (options) => initSwarm(services, options as { advertiseAddr?: string } | undefined));
-    registerCommand(services, 'swarmStacks.leaveSwarm', (options) => leaveSwarm(services, options as { skipConfirmation?: boolean } | undefined));
-    registerCommand(services, 'swarmStacks.configureDockerHost', () => configureDockerHost(services));
-    registerCommand(services, 'swarmStacks.pickComposeStack', (uri) => pickComposeStack(services, uri));
-    registerCommand(services, 'swarmStacks.writeReplicasToFile', (arg) => writeReplicasToFile(services, arg));
+    registerCommand(services, 'swarmStacks.deployStack', async (uri, options) => (await import('./stack/deployStack')).deployStack(services, uri, options as DeployStackOptions | undefined));
+    registerCommand(services, 'swarmStacks.removeStack', async (target, options) => (await import('./stack/removeStack')).removeStack(services, target, options as { skipConfirmation?: boolean } | undefined));
+    registerCommand(services, 'swarmStacks.updateServiceImage', async (target, image, options) => (await import('./stack/updateServiceImage')).updateServiceImage(services, target, image, options));
+    registerCommand(services, 'swarmStacks.scaleService', async (target, replicas) => (await import('./stack/scaleService')).scaleService(services, target, replicas));
+    registerCommand(services, 'swarmStacks.rollbackService', async (target, options) => (await import('./stack/rollbackService')).rollbackService(services, target, options as { skipConfirmation?: boolean } | undefined));
+    registerCommand(services, 'swarmStacks.restartService', async (target) => (await import('./stack/restartService')).restartService(services, target));
+    registerCommand(services, 'swarmStacks.showServiceLogs', async (target, options) => (await import('./stack/showServiceLogs')).showServiceLogs(services, target, options as LogViewOptions | undefined));
+    registerCommand(services, 'swarmStacks.showTaskLogs', async (target, options) => (await import('./stack/showServiceLogs')).showServiceLogs(services, target, options as LogViewOptions | undefined));
+    registerCommand(services, 'swarmStacks.showStackLogs', async (target, options) => (await import('./stack/showServiceLogs')).showStackLogs(services, target, options as LogViewOptions | undefined));
+    registerCommand(services, 'swarmStacks.inspect', async (target) => (await import('./stack/inspect')).inspect(services, target));
+    registerCommand(services, 'swarmStacks.initSwarm', async (options) => (await import('./stack/swarmMembership')).initSwarm(services, options as { advertiseAddr?: string } | undefined));
+    registerCommand(services, 'swarmStacks.leaveSwarm', async (options) => (await import('./stack/swarmMembership')).leaveSwarm(services, options as { skipConfirmation?: boolean } | undefined));
+    registerCommand(services, 'swarmStacks.configureDockerHost', async () => (await import('./stack/configureDockerHost')).configureDockerHost(services));
+    registerCommand(services, 'swarmStacks.pickComposeStack', async (uri) => (await import('./stack/composeFile')).pickComposeStack(services, uri));
+    registerCommand(services, 'swarmStacks.writeReplicasToFile', async (arg) => (await import('./stack/composeFile')).writeReplicasToFile(services, arg));
     registerProjectCommands(services);
-    registerNodeCommands(services);
+    for (const name of NODE_COMMANDS) {
+        registerCommand(services, `swarmStacks.${name}`, loadOnFirstCall(async () => (await import('./node/nodeCommands')).nodeCommandHandlers(services)[name]));
+    }
 }

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import * as vscode from 'vscode';
 import type { Diagnostic as CoreDiagnostic, Range as CoreRange } from '../../core/diagnostics';
-import { HAPROXY_CFG, lintParsedCompose } from '../../core/stack/lint';
+import { HAPROXY_CFG } from '../../core/haproxy/cfg-file';
 import { stackNameProblem } from '../../core/stack/names';
 import type { ExtensionServices } from '../services';
 import { isComposeDocument } from '../stackNames';
@@ -113,6 +113,8 @@ export class ComposeDiagnostics implements vscode.Disposable {
         // The same .env rule as Deploy Stack, so that the editor and the deploy agree on interpolation.
         const dotEnv = document.uri.scheme === 'file' && vscode.workspace.getConfiguration('swarmStacks.deploy', document.uri).get<boolean>('readDotEnv', true);
         const stackName = this.services.stackNames.get(document.uri);
+        // The lint pipeline (compose loader, schema, conversion) loads with the first validation, not at activation.
+        const { lintParsedCompose } = require('../../core/stack/lint') as typeof import('../../core/stack/lint');
         const lint = lintParsedCompose(parsed, {
             env: process.env,
             dotEnv,
