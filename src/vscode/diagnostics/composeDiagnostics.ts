@@ -186,7 +186,7 @@ function isHaproxyCfg(uri: vscode.Uri): boolean {
  * The text of a file for the lint: the open editor's when there is one (unsaved edits count), else the disk's.
  * Synchronous, as the loader reads env files: the files read are small and local.
  */
-function readOpenOrDisk(file: string): Uint8Array {
+export function readOpenOrDisk(file: string): Uint8Array {
     const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === file);
     return open ? new TextEncoder().encode(open.getText()) : fs.readFileSync(file);
 }

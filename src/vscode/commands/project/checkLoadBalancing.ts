@@ -28,12 +28,12 @@ const DEFAULT_DURING_SECONDS = 60;
 const MAX_DURING_SECONDS = 600;
 
 /** `80:8080/tcp (host)` → 80. */
-function publishedPort(port: string): number | undefined {
+export function publishedPort(port: string): number | undefined {
     const m = /^(\d+):\d+/.exec(port.trim());
     return m ? Number(m[1]) : undefined;
 }
 
-function urlFor(port: number): string {
+export function urlFor(port: number): string {
     return `http://127.0.0.1:${port}/`;
 }
 

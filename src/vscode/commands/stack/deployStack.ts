@@ -4,6 +4,7 @@ import { applyDeploy, prepareDeploy, touchedServices } from '../../../core/stack
 import { stackFromCompose } from '../../../core/stack/from-compose';
 import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type DeployPlan, type ResolveImageMode } from '../../../core/stack/plan';
 import { validateStackName } from '../../../core/stack/names';
+import { removeUnusedVersions, rotationRequested } from '../../../core/stack/rotation';
 import { registrySentences } from '../../../core/registry/errors';
 import { knownHolders, unpulledWhere, type UnpulledImage } from '../../../core/nodes/image-placement';
 import type { ExtensionServices } from '../../services';
@@ -49,10 +50,11 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
     }
     const specs = loaded.specs;
     const engine = services.session.client;
+    const rotateConfigs = config.get<boolean>('rotateConfigs', false) || rotationRequested(loaded.load.config);
 
     const plan = await withCancellableProgress(vscode.l10n.t('Planning stack {0}', stackName), (report, signal) => {
         report(vscode.l10n.t('Reading the stack from {0}', engine.endpoint.url));
-        return prepareDeploy(engine, specs, stackName, { resolveImage, prune, signal, registryAuth, withRegistryAuth });
+        return prepareDeploy(engine, specs, stackName, { resolveImage, prune, signal, registryAuth, withRegistryAuth, rotateConfigs });
     });
     services.log.info(`Plan for stack ${stackName}:\n${describePlan(plan).join('\n')}`);
     for (const warning of plan.warnings) services.log.warn(warning.trim());
@@ -93,6 +95,12 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
         void services.model.refresh();
         for (const id of touchedServices(result)) {
             await followService(engine, id, report, signal, { timeoutMs: waitTimeoutMs(), log: services.log });
+        }
+        // Rotation: the services run the new versions now, so the old ones nobody uses go.
+        if (plan.rotation) {
+            const cleanup = await removeUnusedVersions(engine, stackName, plan.rotation, { signal });
+            for (const name of cleanup.removed) services.log.info(`Removed old version ${name}`);
+            for (const kept of cleanup.kept) services.log.warn(`Kept old version ${kept}`);
         }
     });
     void services.model.refresh();

@@ -19,7 +19,7 @@ export function withCancellableProgress<T>(title: string, work: (report: (messag
     });
 }
 
-function describeProgress(p: ConvergenceProgress): string {
+export function describeProgress(p: ConvergenceProgress): string {
     const state = p.updateState && p.updateState !== 'completed' ? ` · ${p.updateState.replace('_', ' ')}` : '';
     return vscode.l10n.t('{0}: {1}/{2} running{3}', p.serviceName, p.running, p.desired, state);
 }
