@@ -26,7 +26,8 @@ export function activate(context: vscode.ExtensionContext): SwarmStacksApi {
     context.subscriptions.push(log, session, model, stackNames, associations);
 
     const services: ExtensionServices = { context, log, session, model, stackNames, associations };
-    const views = registerViews(context, model, associations);
+    // The History node reads the stack's revisions from the swarm; the history code loads when a node first opens.
+    const views = registerViews(context, model, associations, async (stack) => (await import('./core/stack/history')).readHistory(session.client, stack));
     registerCommands(services);
     registerCodeLens(services);
     registerDiagnostics(services);

@@ -19,6 +19,9 @@ export function registerCommands(services: ExtensionServices): void {
     registerCommand(services, 'swarmStacks.updateServiceImage', async (target, image, options) => (await import('./stack/updateServiceImage')).updateServiceImage(services, target, image, options));
     registerCommand(services, 'swarmStacks.scaleService', async (target, replicas) => (await import('./stack/scaleService')).scaleService(services, target, replicas));
     registerCommand(services, 'swarmStacks.rollbackService', async (target, options) => (await import('./stack/rollbackService')).rollbackService(services, target, options as { skipConfirmation?: boolean } | undefined));
+    registerCommand(services, 'swarmStacks.rollbackStack', async (target, options) => (await import('./stack/stackHistory')).rollbackStack(services, target, options as { skipConfirmation?: boolean } | undefined));
+    registerCommand(services, 'swarmStacks.compareRevisions', async (target, against) => (await import('./stack/stackHistory')).compareRevisions(services, target, against));
+    registerCommand(services, 'swarmStacks.showDrift', async (target) => (await import('./stack/stackHistory')).showDrift(services, target));
     registerCommand(services, 'swarmStacks.restartService', async (target) => (await import('./stack/restartService')).restartService(services, target));
     registerCommand(services, 'swarmStacks.showServiceLogs', async (target, options) => (await import('./stack/showServiceLogs')).showServiceLogs(services, target, options as LogViewOptions | undefined));
     registerCommand(services, 'swarmStacks.showTaskLogs', async (target, options) => (await import('./stack/showServiceLogs')).showServiceLogs(services, target, options as LogViewOptions | undefined));

@@ -6,8 +6,9 @@ import type { SwarmSnapshot, TaskSummary } from '../../core/swarm-snapshot';
 import { naturalCompare } from '../../core/stack/names';
 import type { SwarmModel } from '../swarmModel';
 import { NodeItem, ServiceItem, StackItem, TaskItem, UnstackedGroupItem } from './stackItems';
+import { HistoryItem, revisionItems, RevisionItem, type HistoryLoader } from './historyItems';
 
-export type StacksTreeItem = StackItem | UnstackedGroupItem | ServiceItem | TaskItem;
+export type StacksTreeItem = StackItem | UnstackedGroupItem | ServiceItem | TaskItem | HistoryItem | RevisionItem;
 
 /** Stacks → services → tasks, from the model's snapshot only (no engine call in getChildren). */
 export class StacksTreeProvider implements vscode.TreeDataProvider<StacksTreeItem> {
@@ -17,6 +18,7 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<StacksTreeIte
     constructor(
         private readonly model: SwarmModel,
         private readonly associations?: ComposeAssociations,
+        private readonly history?: HistoryLoader,
     ) {}
 
     fire(): void {
@@ -33,7 +35,7 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<StacksTreeIte
         return element;
     }
 
-    getChildren(element?: StacksTreeItem): StacksTreeItem[] {
+    getChildren(element?: StacksTreeItem): StacksTreeItem[] | Promise<StacksTreeItem[]> {
         const snapshot = this.model.snapshot;
         if (!snapshot) {
             // Empty: the view's welcome content says why (unreachable, not a manager) and offers the way out.
@@ -45,7 +47,13 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<StacksTreeIte
             return items;
         }
         const now = Date.now();
-        if (element instanceof StackItem) return element.stack.services.map((s) => this.serviceItem(s));
+        if (element instanceof StackItem) {
+            const items: StacksTreeItem[] = element.stack.services.map((s) => this.serviceItem(s));
+            if (this.history) items.push(new HistoryItem(element.stack.name));
+            return items;
+        }
+        // The only children read from the engine, and only once the node is opened: the history is not in the snapshot.
+        if (element instanceof HistoryItem && this.history) return this.history(element.stackName).then((entries) => revisionItems(element.stackName, entries));
         if (element instanceof UnstackedGroupItem) return element.services.map((s) => this.serviceItem(s));
         if (element instanceof ServiceItem) return element.service.tasks.map((t) => new TaskItem(t, now));
         return [];
@@ -127,8 +135,8 @@ export interface SwarmViews {
 }
 
 /** Creates both views; the model runs only while one of them is visible. */
-export function registerViews(context: vscode.ExtensionContext, model: SwarmModel, associations?: ComposeAssociations): SwarmViews {
-    const stacks = new StacksTreeProvider(model, associations);
+export function registerViews(context: vscode.ExtensionContext, model: SwarmModel, associations?: ComposeAssociations, history?: HistoryLoader): SwarmViews {
+    const stacks = new StacksTreeProvider(model, associations, history);
     const nodes = new NodesTreeProvider(model);
     const stacksView = vscode.window.createTreeView('swarmStacks.views.stacks', { treeDataProvider: stacks, showCollapseAll: true });
     const nodesView = vscode.window.createTreeView('swarmStacks.views.nodes', { treeDataProvider: nodes });

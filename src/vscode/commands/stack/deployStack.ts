@@ -4,6 +4,7 @@ import { applyDeploy, prepareDeploy, touchedServices } from '../../../core/stack
 import { stackFromCompose } from '../../../core/stack/from-compose';
 import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type DeployPlan, type ResolveImageMode } from '../../../core/stack/plan';
 import { validateStackName } from '../../../core/stack/names';
+import { composeContentHash, deployedByHere, type RevisionOptions } from '../../../core/stack/history';
 import { removeUnusedVersions, rotationRequested } from '../../../core/stack/rotation';
 import { registrySentences } from '../../../core/registry/errors';
 import { knownHolders, unpulledWhere, type UnpulledImage } from '../../../core/nodes/image-placement';
@@ -79,12 +80,20 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
         await confirmPlan(plan);
     }
 
+    // The revision this deploy records in the swarm (core/stack/history.ts): the History node lists it.
+    const history: RevisionOptions = {
+        limit: vscode.workspace.getConfiguration('swarmStacks.history').get<number>('limit', 10),
+        version: String((services.context.extension.packageJSON as { version?: unknown }).version ?? ''),
+        deployedBy: deployedByHere(process.env),
+        composeHash: composeContentHash([await vscode.workspace.fs.readFile(uri)]),
+    };
     await withCancellableProgress(vscode.l10n.t('Deploying stack {0}', stackName), async (report, signal) => {
         const result = await applyDeploy(engine, plan, {
             resolveImage,
             prune,
             registryAuth,
             withRegistryAuth,
+            history,
             signal,
             onProgress: (line) => {
                 services.log.info(line);
