@@ -63,8 +63,9 @@ interface ParsedArgs {
 
 // The compose loader (yaml, the schema validators, the conversion), the deploy, history and rotation code (crypto,
 // zlib) and the probes are loaded before any verb but the light ones below runs, so that `ls`, `services` and `ps`
-// start about as fast as Node itself (bench/startup.ts). The bindings keep the names the verbs use.
-const LIGHT_VERBS = new Set(['ls', 'services', 'ps', 'rm', 'scale', 'rollback', 'restart']);
+// start about as fast as Node itself (bench/startup.ts). The bindings keep the names the verbs use; a light verb
+// must use none of them.
+const LIGHT_VERBS = new Set(['ls', 'services', 'ps']);
 let lintCompose: typeof LintModule.lintCompose;
 let applyDeploy: typeof DeployModule.applyDeploy;
 let prepareDeploy: typeof DeployModule.prepareDeploy;
@@ -79,7 +80,12 @@ let rotationRequested: typeof RotationModule.rotationRequested;
 let describeVerifiedUpdate: typeof VerifiedUpdateModule.describeVerifiedUpdate;
 let verifiedImageUpdate: typeof VerifiedUpdateModule.verifiedImageUpdate;
 
-async function loadStackCode(): Promise<void> {
+async function loadStackCode(verb: string): Promise<void> {
+    // `lint` and `convert` need only the compose loader.
+    if (verb === 'lint' || verb === 'convert') {
+        ({ lintCompose } = await import('../core/stack/lint'));
+        return;
+    }
     const [lint, deploy, plan, history, rotation, verifiedUpdate] = await Promise.all([
         import('../core/stack/lint'),
         import('../core/stack/deploy'),
@@ -133,7 +139,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
         return 0;
     }
     try {
-        if (!LIGHT_VERBS.has(first)) await loadStackCode();
+        if (!LIGHT_VERBS.has(first)) await loadStackCode(first);
         return await verb.run(parsed, io);
     } catch (error) {
         if (error instanceof UsageError) {

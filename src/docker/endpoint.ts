@@ -11,7 +11,6 @@
  * Everything here is pure over the injected `env`, `readFile` and `homedir`, so the unit tests need
  * no disk. How each kind of endpoint is connected to is ./transport.ts.
  */
-import { createHash } from 'crypto';
 import * as path from 'path';
 
 type EndpointSource = 'setting' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'config.json' | 'default';
@@ -100,6 +99,8 @@ export function dockerConfigDir(options: Pick<ResolveEndpointOptions, 'env' | 'h
 
 /** The folder name the CLI's context store uses for a context: the hex SHA-256 of its name. */
 export function contextDirName(contextName: string): string {
+    // Required here: crypto loads only when a named context is read, not for the default endpoint.
+    const { createHash } = require('crypto') as typeof import('crypto');
     return createHash('sha256').update(contextName, 'utf8').digest('hex');
 }
 

@@ -4,7 +4,7 @@
  * `CancelledError` (src/core/cancellation.ts), which the UI shows as nothing.
  */
 import { CancelledError } from '../core/cancellation';
-import { SshProcessError, lastLines } from './sshConnection';
+import { SshProcessError, lastLines } from './sshErrors';
 
 type DockerErrorKind =
     /** Socket missing, connection refused, host unknown or unreachable. */

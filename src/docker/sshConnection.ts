@@ -9,9 +9,12 @@
  * keep-alive a process serves request after request, and a long stream (events, logs, build) holds its
  * own. Idle processes do not keep Node alive and exit when stdin closes.
  */
-import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
+import type { ChildProcessWithoutNullStreams } from 'child_process';
 import * as http from 'http';
 import { Duplex } from 'stream';
+import { SshProcessError, lastLines } from './sshErrors';
+
+export { SshProcessError, lastLines };
 
 /** The parts of an `ssh://[user@]host[:port][/socket/path]` URL that ssh needs. */
 interface SshTarget {
@@ -49,27 +52,6 @@ export function sshArguments(target: SshTarget, extraFlags: readonly string[] = 
     return args;
 }
 
-/** Why an ssh process ended before the Engine answered, with ssh's own words. */
-export class SshProcessError extends Error {
-    readonly code = 'ESSHPROCESS';
-    /** ssh's exit status (255 = ssh itself failed; anything else comes from the remote command). */
-    readonly exitCode: number | null;
-    readonly signal: NodeJS.Signals | null;
-    /** The last lines ssh (or the remote command) wrote to stderr. */
-    readonly stderr: string;
-    /** Set when `ssh` itself could not be started (ENOENT: not installed / not on the PATH). */
-    readonly spawnCode?: string;
-
-    constructor(message: string, details: { exitCode: number | null; signal: NodeJS.Signals | null; stderr: string; spawnCode?: string }) {
-        super(message);
-        this.name = 'SshProcessError';
-        this.exitCode = details.exitCode;
-        this.signal = details.signal;
-        this.stderr = details.stderr;
-        if (details.spawnCode !== undefined) this.spawnCode = details.spawnCode;
-    }
-}
-
 const STDERR_LIMIT = 4096;
 /** How long to wait for ssh's exit status after its stdout ended, to tell a clean end from a failure. */
 const EXIT_GRACE_MS = 2000;
@@ -96,6 +78,9 @@ class SshProcessSocket extends Duplex {
         super({ allowHalfOpen: false });
         // detached: a session of its own and no controlling terminal, as docker/cli's commandconn does
         // (createSession): ssh can never stop to ask a question on a terminal the user does not see.
+        // Required here: bundled into the same file as the other engine code, this module's imports would load
+        // child_process for every endpoint; it is needed only once an ssh process starts.
+        const { spawn } = require('child_process') as typeof import('child_process');
         this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env, detached: true, windowsHide: true });
         this.child.stdout.on('data', (chunk: Buffer) => {
             if (!this.push(chunk)) this.child.stdout.pause();
@@ -233,14 +218,6 @@ function refStream(stream: NodeJS.ReadableStream | NodeJS.WritableStream, ref: b
     else handle.unref?.();
 }
 
-/** ssh's stderr, without the noise lines of a successful login (banners, warnings about known_hosts additions). */
-export function lastLines(stderr: string, max = 3): string {
-    const lines = stderr
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter((l) => l !== '' && !/^Warning: Permanently added /.test(l));
-    return lines.slice(-max).join(' ');
-}
 
 interface SshAgentOptions {
     target: SshTarget;

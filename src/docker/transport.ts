@@ -12,10 +12,9 @@
  * TLS client certificate, and send engine traffic to a web proxy.
  */
 import * as http from 'http';
-import * as https from 'https';
 
 import type { DockerEndpoint } from './endpoint';
-import { SshAgent } from './sshConnection';
+import type { SshAgent } from './sshConnection';
 
 interface EngineRequest {
     method: string;
@@ -67,8 +66,10 @@ export function createTransport(endpoint: DockerEndpoint, options: TransportOpti
                 ...(endpoint.socketPath !== undefined ? { socketPath: endpoint.socketPath } : {}),
             };
             const env = options.env ?? process.env;
-            const shared = new SshAgent({ target, env, maxSockets: 1 });
-            const own = new SshAgent({ target, env, maxSockets: Infinity });
+            // Required here: the ssh code (and the crypto it pulls in) loads only when an ssh endpoint is used.
+            const { SshAgent: Agent } = require('./sshConnection') as { SshAgent: typeof SshAgent };
+            const shared = new Agent({ target, env, maxSockets: 1 });
+            const own = new Agent({ target, env, maxSockets: Infinity });
             return {
                 request: (req) => new http.ClientRequest({ ...withoutLong(req), host: DUMMY_HOST, port: 80, agent: req.long ? own : shared }),
                 close: () => {
@@ -93,6 +94,8 @@ export function createTransport(endpoint: DockerEndpoint, options: TransportOpti
             // As the CLI: with DOCKER_TLS_VERIFY the daemon's certificate must chain to ca.pem (when given,
             // it replaces the system roots) and name the host; with DOCKER_TLS alone it is not checked.
             // The client certificate is presented either way (docker/cli cli/flags/options.go, go-connections tlsconfig).
+            // Required here: TLS (and its crypto) loads only for a TLS endpoint.
+            const https = require('https') as typeof import('https');
             const agent = counting(
                 new https.Agent({ keepAlive: true, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify }),
             );

@@ -34,7 +34,7 @@ import { parseEnvFileText, parseDotEnvText } from './env-file';
 import { listOrDictToMap, mergeConfigs, type MergeNote } from './merge';
 import { expandPortSpec, goClean, isWindowsAbs, parseVolumeSpec, resolveBindSource } from './short-syntax';
 import { parseBytes, parseNanoCpus } from './values';
-import { LATEST_VERSION } from './schema';
+import { LATEST_VERSION } from './schema/versions';
 import { checkImageReference } from '../image-reference';
 
 type ReadFileFn = (path: string) => Uint8Array | string;

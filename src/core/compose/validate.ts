@@ -8,9 +8,8 @@
  * same selection rules per location (deepest path wins over its oneOf parents; within one location a
  * non-type error of the best oneOf branch wins over the branches' type errors; otherwise the first type error).
  */
-import Ajv04 from 'ajv-draft-04';
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import { SCHEMAS, SCHEMA_VERSIONS } from './schema';
+import type { ErrorObject } from 'ajv';
+import { SCHEMA_VERSIONS } from './schema/versions';
 import { parseDurationBigInt, parseRational } from './values';
 import { parsePortSpec } from './short-syntax';
 
@@ -23,8 +22,15 @@ interface SchemaIssue {
     message: string;
 }
 
-let ajv: Ajv04 | undefined;
-const compiled = new Map<string, ValidateFunction>();
+/** An Ajv standalone validator: the compiled schema, with Ajv's `errors` after a failed call. */
+interface CompiledValidator {
+    (data: unknown): boolean;
+    errors?: ErrorObject[] | null;
+}
+
+type Format = { validate: (s: string) => boolean };
+
+const compiled = new Map<string, CompiledValidator>();
 
 function isPortsFormat(v: string): boolean {
     try {
@@ -48,27 +54,48 @@ export function isPortsFormatNumber(n: number): boolean {
     return isPortsFormat(num.toString());
 }
 
-function getAjv(): Ajv04 {
-    if (!ajv) {
-        ajv = new Ajv04({ allErrors: true, strict: false, validateSchema: false, logger: false });
-        ajv.addFormat('duration', {
-            type: 'string',
-            validate: (s: string) => {
-                try {
-                    parseDurationBigInt(s);
-                    return true;
-                } catch {
-                    return false;
-                }
-            },
-        });
-        ajv.addFormat('ports', { type: 'string', validate: isPortsFormat });
-        ajv.addFormat('expose', { type: 'string', validate: isPortsFormat });
+/** The formats docker/cli registers for its schemas (`cli/compose/schema/schema.go`), by the names the schemas use. */
+const FORMATS: Record<string, Format> = {
+    duration: {
+        validate: (s: string) => {
+            try {
+                parseDurationBigInt(s);
+                return true;
+            } catch {
+                return false;
+            }
+        },
+    },
+    ports: { validate: isPortsFormat },
+    expose: { validate: isPortsFormat },
+};
+
+/**
+ * The validators are compiled at build time (scripts/generate-validators.mjs: Ajv standalone code, one module per
+ * schema version), so nothing loads Ajv's compiler or compiles a schema at run time; each version's module is
+ * required only when a file of that version is validated. Literal requires, so that the bundler sees each one.
+ */
+function loadValidatorModule(version: string): { createValidator(formats: Record<string, Format>): CompiledValidator } | undefined {
+    switch (version) {
+        case '3.0': return require('./schema/validators/v3_0');
+        case '3.1': return require('./schema/validators/v3_1');
+        case '3.2': return require('./schema/validators/v3_2');
+        case '3.3': return require('./schema/validators/v3_3');
+        case '3.4': return require('./schema/validators/v3_4');
+        case '3.5': return require('./schema/validators/v3_5');
+        case '3.6': return require('./schema/validators/v3_6');
+        case '3.7': return require('./schema/validators/v3_7');
+        case '3.8': return require('./schema/validators/v3_8');
+        case '3.9': return require('./schema/validators/v3_9');
+        case '3.10': return require('./schema/validators/v3_10');
+        case '3.11': return require('./schema/validators/v3_11');
+        case '3.12': return require('./schema/validators/v3_12');
+        case '3.13': return require('./schema/validators/v3_13');
+        default: return undefined;
     }
-    return ajv;
 }
 
-/** Compile the schema of a version ahead of time (first compile costs a few hundred ms); e.g. on activation. */
+/** Load the validator of a version ahead of its first use. */
 export function preloadSchema(version = '3.13'): void {
     getValidator(version);
 }
@@ -77,13 +104,11 @@ export function hasSchema(version: string): boolean {
     return SCHEMA_VERSIONS.includes(version);
 }
 
-function getValidator(version: string): ValidateFunction | undefined {
+function getValidator(version: string): CompiledValidator | undefined {
     let v = compiled.get(version);
     if (v) return v;
-    const schema = SCHEMAS[version];
-    if (!schema) return undefined;
-    v = getAjv().compile(schema as object);
-    compiled.set(version, v);
+    v = loadValidatorModule(version)?.createValidator(FORMATS);
+    if (v) compiled.set(version, v);
     return v;
 }
 

@@ -3,7 +3,6 @@
  * `DOCKER_CONFIG` or `~/.docker`, and `docker-credential-<name>` run from the PATH with a bounded wait
  * (docker-credential-helpers `client/command.go` runs it with exec.Command, server address on stdin).
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import { dockerConfigDir } from '../../docker/endpoint';
@@ -42,6 +41,8 @@ function runHelper(program: string, args: string[], input: string, timeoutMs: nu
         };
         const stdout: Buffer[] = [];
         const stderr: Buffer[] = [];
+        // Required here: only a credential helper needs child_process; the CLI bundles this module with its engine code.
+        const { spawn } = require('child_process') as typeof import('child_process');
         const child = spawn(program, args, { env: { ...env } as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
         const timer = setTimeout(() => {
             child.kill('SIGKILL');
