@@ -7,7 +7,7 @@ import { pickOrType } from '../project/prompts';
 import { describeProgress, followService, waitTimeoutMs, withCancellableProgress } from './progress';
 import { resolveService } from './targets';
 import { CancelledError } from '../../../core/cancellation';
-import { summarize, versionShift, type ProbeResult, type StopReason } from '../../../core/probe/probe';
+import { summarize, versionShift, type ProbeResult, type ProbeSummary, type StopReason } from '../../../core/probe/probe';
 import type { ServiceSummary } from '../../../core/swarm-snapshot';
 import { describeVerifiedUpdate, verifiedImageUpdate } from '../../../core/stack/verified-update';
 import { LoadBalancingPanel, type LoadBalancingData, type PanelAction } from '../../views/loadBalancingPanel';
@@ -23,13 +23,14 @@ interface UpdateServiceImageOptions {
  * proxy publishing a port, the update can be verified through it: the URL is probed all through the update with the
  * Load Balancing chart live, and the update fails (shown once) when any request failed.
  */
-export async function updateServiceImage(services: ExtensionServices, argument?: unknown, imageArgument?: unknown, optionsArgument?: unknown): Promise<void> {
+export async function updateServiceImage(services: ExtensionServices, argument?: unknown, imageArgument?: unknown, optionsArgument?: unknown): Promise<VerifiedUpdateOutcome | undefined> {
     const target = await resolveService(services, argument, vscode.l10n.t('Service to update'));
     const image = typeof imageArgument === 'string' ? imageArgument : await pickImage(services, target.summary?.image);
     const options = (optionsArgument && typeof optionsArgument === 'object' ? optionsArgument : {}) as UpdateServiceImageOptions;
     const verifyUrl = options.verify !== undefined ? options.verify || undefined : typeof imageArgument === 'string' ? undefined : await pickVerification(services, target.summary);
     const engine = services.session.client;
     if (verifyUrl !== undefined) return verifiedUpdate(services, target.name, image, verifyUrl);
+
     await withCancellableProgress(vscode.l10n.t('Updating {0} to {1}', target.name, image), async (report, signal) => {
         const result = await sendImageUpdate(engine, target.name, image, { signal, ...(await registryAuthFor(image)) });
         for (const warning of result.warnings) services.log.warn(warning);
@@ -39,6 +40,7 @@ export async function updateServiceImage(services: ExtensionServices, argument?:
     });
     void services.model.refresh();
     void vscode.window.showInformationMessage(vscode.l10n.t('{0} runs {1}.', target.name, image));
+    return undefined;
 }
 
 /** The published ports of the other services of the stack (its proxy), as URLs on this machine. */
@@ -65,11 +67,20 @@ async function pickVerification(services: ExtensionServices, summary: ServiceSum
     return picked.url;
 }
 
+/** What a verified update resolves with, for automation: the probe's counts and how often the chart was redrawn. */
+interface VerifiedUpdateOutcome {
+    summary: ProbeSummary;
+    before: string[];
+    after: string[];
+    panelUpdates: number;
+}
+
 /** The update under probe; the Load Balancing panel follows it about once a second. */
-async function verifiedUpdate(services: ExtensionServices, service: string, image: string, url: string): Promise<void> {
+async function verifiedUpdate(services: ExtensionServices, service: string, image: string, url: string): Promise<VerifiedUpdateOutcome> {
     const engine = services.session.client;
     const samples: ProbeResult[] = [];
     let lastShown = 0;
+    let panelUpdates = 0;
     const onAction = (action: PanelAction, shown: LoadBalancingData): void => {
         void vscode.commands.executeCommand('swarmStacks.checkLoadBalancing', undefined, { url: shown.url, mode: action === 'during' ? 'during' : 'requests' });
     };
@@ -90,6 +101,7 @@ async function verifiedUpdate(services: ExtensionServices, service: string, imag
                 samples.push(sample);
                 if (sample.startMs - lastShown >= 1000) {
                     lastShown = sample.startMs;
+                    panelUpdates++;
                     // Not awaited: the page renders while the update goes on.
                     void show('completed', sample.startMs);
                 }
@@ -102,6 +114,7 @@ async function verifiedUpdate(services: ExtensionServices, service: string, imag
     void show('completed', report.results.at(-1)?.startMs ?? 0);
     if (!report.passed) throw new Error(lines[lines.length - 1]!);
     void vscode.window.showInformationMessage(vscode.l10n.t('{0} runs {1}: {2} requests answered, none failed.', service, image, report.summary.ok));
+    return { summary: report.summary, before: report.before.versions, after: report.after.versions, panelUpdates };
 }
 
 /**
