@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import type { StackSpecs } from '../../src/core/compose/convert';
 import type { Config, Secret, Service } from '../../src/core/specs';
 import { CONTENT_HASH_LABEL, changedConfigs, contentHash8, isVersionOf, planRotation, removeUnusedVersions, rotationRequested } from '../../src/core/stack/rotation';
+import { lintCompose } from '../../src/core/stack/lint';
 import { runCliCaptured, scriptedEmptySwarm } from './support/cli';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -113,6 +114,21 @@ describe('config and secret rotation (core/stack/rotation.ts)', () => {
         assert.equal(rotationRequested({ services: {}, 'x-swarm-stacks': { 'rotate-configs': true } }), true);
         assert.equal(rotationRequested({ services: {}, 'x-swarm-stacks': { 'rotate-configs': 'yes' } }), false);
         assert.equal(rotationRequested({ services: {} }), false);
+    });
+});
+
+describe('lint of x-swarm-stacks (the one pipeline: editor and lint alike)', () => {
+    const lintText = (extension: string) =>
+        lintCompose([{ path: '/nowhere/docker-compose.yaml', text: `services:\n  web:\n    image: nginx\n${extension}` }], { env: {}, dotEnv: false, readFile: () => new Uint8Array() })
+            .diagnostics.filter((d) => d.code === 'rotate-configs');
+    it('warns when rotate-configs is not true or false, on the value', () => {
+        const found = lintText('x-swarm-stacks:\n  rotate-configs: "yes"\n');
+        assert.deepEqual(found.map((d) => [d.severity, d.message, d.range.start.line]), [['warning', 'x-swarm-stacks: rotate-configs takes true or false; config rotation stays off', 4]]);
+    });
+    it('says nothing for true, false, or no such field', () => {
+        assert.deepEqual(lintText('x-swarm-stacks:\n  rotate-configs: true\n'), []);
+        assert.deepEqual(lintText('x-swarm-stacks:\n  rotate-configs: false\n'), []);
+        assert.deepEqual(lintText(''), []);
     });
 });
 

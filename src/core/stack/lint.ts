@@ -13,6 +13,7 @@ import { placeParsedCompose, type ComposePlacement } from '../compose/lens-place
 import type { ParsedYaml } from '../compose/yaml-source';
 import { ARCHIVED_DOCKERCLOUD_HAPROXY_ADVICE, checkServerTemplateSlots, isArchivedDockercloudHaproxy, type ComposeLike } from '../haproxy/generate';
 import { stackFromCompose, type StackFromCompose } from './from-compose';
+import { ROTATION_EXTENSION, ROTATION_EXTENSION_KEY } from './rotation';
 import { HAPROXY_CFG } from '../haproxy/cfg-file';
 
 export { HAPROXY_CFG };
@@ -43,6 +44,7 @@ export function lintCompose(files: string[] | LoadInputFile[], options: LintOpti
     const diagnostics = [...stack.diagnostics];
     const placements = stack.load.files.map((file) => ({ file, placement: placementOf(stack, file) }));
     for (const { file, placement } of placements) diagnostics.push(...archivedHaproxyImages(file, placement));
+    diagnostics.push(...rotationSettingProblems(stack));
 
     let haproxyCfg: string | undefined;
     const first = placements[0];
@@ -70,6 +72,26 @@ export function lintParsedCompose(parsed: ParsedYaml, options: LintOptions = {})
 function placementOf(stack: StackFromCompose, file: string): ComposePlacement {
     const parsed = stack.load.parsed.get(file);
     return parsed ? placeParsedCompose(parsed) : { services: [], partial: true };
+}
+
+/** `x-swarm-stacks: { rotate-configs: … }` that is not a boolean would silently leave rotation off: say so. */
+function rotationSettingProblems(stack: StackFromCompose): Diagnostic[] {
+    const extension = (stack.load.config as Record<string, unknown> | undefined)?.[ROTATION_EXTENSION];
+    if (extension === undefined || extension === null) return [];
+    const value = typeof extension === 'object' ? (extension as Record<string, unknown>)[ROTATION_EXTENSION_KEY] : extension;
+    if (typeof value === 'boolean' || (typeof extension === 'object' && value === undefined)) return [];
+    const path = typeof extension === 'object' ? [ROTATION_EXTENSION, ROTATION_EXTENSION_KEY] : [ROTATION_EXTENSION];
+    const place = stack.load.locate(path) ?? stack.load.locate([ROTATION_EXTENSION]);
+    if (!place) return [];
+    return [
+        {
+            file: place.file,
+            range: place.range,
+            severity: 'warning',
+            code: 'rotate-configs',
+            message: `${ROTATION_EXTENSION}: ${ROTATION_EXTENSION_KEY} takes true or false; config rotation stays off`,
+        },
+    ];
 }
 
 /** A warning on the image of every service still on dockercloud/haproxy. */
