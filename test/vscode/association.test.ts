@@ -65,7 +65,7 @@ describe('a compose file deployed by the Docker CLI, opened in a fresh window', 
 
     const serviceItem = async (name: string): Promise<ServiceItem | undefined> => {
         const stackItem = (await api.views.stacks.getChildren()).find((item): item is StackItem => (item as StackItem).stack?.name === stack);
-        return stackItem ? ((await api.views.stacks.getChildren(stackItem)) as ServiceItem[]).find((item) => item.service.name === name) : undefined;
+        return stackItem ? ((await api.views.stacks.getChildren(stackItem)) as ServiceItem[]).find((item) => item.service?.name === name) : undefined;
     };
 
     before(async () => {

@@ -136,7 +136,7 @@ describe('Nodes view on a real 3-node swarm', function () {
         const pending = await waitFor('the pinned task pending with its reason in the Stacks view', async () => {
             const stackItem = ((await api.views.stacks.getChildren()) as StackItem[]).find((s) => s.stack?.name === stack);
             const services = stackItem ? ((await api.views.stacks.getChildren(stackItem)) as ServiceItem[]) : [];
-            const pinned = services.find((s) => s.service.name === `${stack}_pinned`);
+            const pinned = services.find((s) => s.service?.name === `${stack}_pinned`); // the History node has no service
             const tasks = pinned ? ((await api.views.stacks.getChildren(pinned)) as TaskItem[]) : [];
             return tasks.find((t) => t.task.state === 'pending' && t.task.pendingReason);
         });

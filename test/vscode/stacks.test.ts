@@ -47,7 +47,7 @@ describe('Swarm view, commands and CodeLens on a real swarm', function () {
         (await api.views.stacks.getChildren()).find((item): item is StackItem => (item as StackItem).stack?.name === stack);
     const serviceItem = async (): Promise<ServiceItem | undefined> => {
         const s = await stackItem();
-        return s ? ((await api.views.stacks.getChildren(s)) as ServiceItem[]).find((item) => item.service.name === serviceName) : undefined;
+        return s ? ((await api.views.stacks.getChildren(s)) as ServiceItem[]).find((item) => item.service?.name === serviceName) : undefined;
     };
 
     before(async () => {

@@ -156,7 +156,10 @@ export async function compareRevisions(services: ExtensionServices, argument?: u
     const [left, right] = !other ? [undefined, one] : other.revision < one.revision ? [other, one] : [one, other];
     services.log.info(`Stack ${stack}, ${left ? `revision ${left.revision} → ` : ''}revision ${right.revision}:\n${describeRevisionChange(left, right).join('\n')}`);
     const leftUri = documentUri(`/${stack}/revision-${left?.revision ?? 0}.txt`, left ? revisionDocument(left) : vscode.l10n.t('# (no earlier revision)\n'));
-    const rightUri = documentUri(`/${stack}/revision-${right.revision}.txt`, revisionDocument(right));
+    // The changes, in the deploy plan's words, head the newer side; the specs below them line up with the older side.
+    const changes = describeRevisionChange(left, right).filter((line) => !line.endsWith(': unchanged'));
+    const summary = left ? `# Changes from revision ${left.revision}:\n${(changes.length ? changes : ['(none)']).map((line) => `#   ${line}`).join('\n')}\n` : '';
+    const rightUri = documentUri(`/${stack}/revision-${right.revision}.txt`, summary + revisionDocument(right));
     const title = left ? vscode.l10n.t('{0}: revision {1} ↔ {2}', stack, left.revision, right.revision) : vscode.l10n.t('{0}: revision {1}', stack, right.revision);
     await vscode.commands.executeCommand('vscode.diff', leftUri, rightUri, title, { preview: true });
 }
