@@ -67,3 +67,15 @@ export function revisionItems(stackName: string, entries: readonly HistoryEntry[
     const last = entries[entries.length - 1];
     return entries.map((entry, index) => new RevisionItem(stackName, entry, entry === last && entry.kind === 'revision', index)).reverse();
 }
+
+/** In place of the revisions when the history could not be read (engine unreachable, refused): the reason. */
+export class HistoryProblemItem extends vscode.TreeItem {
+    constructor(stackName: string, error: unknown) {
+        super(vscode.l10n.t('The history could not be read'), vscode.TreeItemCollapsibleState.None);
+        this.id = `history:${stackName}:problem`;
+        this.description = error instanceof Error ? error.message : String(error);
+        this.tooltip = this.description;
+        this.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+        this.contextValue = 'historyProblem';
+    }
+}

@@ -6,9 +6,9 @@ import type { SwarmSnapshot, TaskSummary } from '../../core/swarm-snapshot';
 import { naturalCompare } from '../../core/stack/names';
 import type { SwarmModel } from '../swarmModel';
 import { NodeItem, ServiceItem, StackItem, TaskItem, UnstackedGroupItem } from './stackItems';
-import { HistoryItem, revisionItems, RevisionItem, type HistoryLoader } from './historyItems';
+import { HistoryItem, HistoryProblemItem, revisionItems, RevisionItem, type HistoryLoader } from './historyItems';
 
-export type StacksTreeItem = StackItem | UnstackedGroupItem | ServiceItem | TaskItem | HistoryItem | RevisionItem;
+export type StacksTreeItem = StackItem | UnstackedGroupItem | ServiceItem | TaskItem | HistoryItem | RevisionItem | HistoryProblemItem;
 
 /** Stacks → services → tasks, from the model's snapshot only (no engine call in getChildren). */
 export class StacksTreeProvider implements vscode.TreeDataProvider<StacksTreeItem> {
@@ -53,7 +53,12 @@ export class StacksTreeProvider implements vscode.TreeDataProvider<StacksTreeIte
             return items;
         }
         // The only children read from the engine, and only once the node is opened: the history is not in the snapshot.
-        if (element instanceof HistoryItem && this.history) return this.history(element.stackName).then((entries) => revisionItems(element.stackName, entries));
+        if (element instanceof HistoryItem && this.history) {
+            return this.history(element.stackName).then(
+                (entries) => revisionItems(element.stackName, entries),
+                (error: unknown) => [new HistoryProblemItem(element.stackName, error)],
+            );
+        }
         if (element instanceof UnstackedGroupItem) return element.services.map((s) => this.serviceItem(s));
         if (element instanceof ServiceItem) return element.service.tasks.map((t) => new TaskItem(t, now));
         return [];
