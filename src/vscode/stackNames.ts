@@ -21,6 +21,14 @@ export class StackNames {
         this.changeEmitter.fire(uri);
     }
 
+    /** The compose files remembered for `stackName` (those deployed to it from this workspace). */
+    filesOf(stackName: string): vscode.Uri[] {
+        return this.memento
+            .keys()
+            .filter((k) => k.startsWith(KEY_PREFIX) && this.memento.get<string>(k) === stackName)
+            .map((k) => vscode.Uri.parse(k.slice(KEY_PREFIX.length)));
+    }
+
     /** The name to propose the first time: the folder's name, made a valid stack name. */
     suggest(uri: vscode.Uri): string {
         // Valid by the one stack-name rule (core/stack/names.ts): starts with a letter or digit, then letters, digits, - and _.
@@ -33,8 +41,10 @@ export class StackNames {
     }
 }
 
+const KEY_PREFIX = 'swarmStacks.stackName:';
+
 function key(uri: vscode.Uri): string {
-    return `swarmStacks.stackName:${uri.toString()}`;
+    return `${KEY_PREFIX}${uri.toString()}`;
 }
 
 /** True for documents the CodeLens and diagnostics work on: compose files by language or by name. */

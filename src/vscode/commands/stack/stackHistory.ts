@@ -202,8 +202,10 @@ async function composeFileFor(services: ExtensionServices, argument: unknown): P
     const active = vscode.window.activeTextEditor?.document.uri;
     if (!stackName && active && isComposeFileName(active.path)) return { uri: active, stack: services.stackNames.get(active) ?? (await services.associations.pick(active)) };
     const stack = stackName ?? (await pickStack(services, undefined));
+    const remembered = services.stackNames.filesOf(stack);
+    if (remembered.length === 1) return { uri: remembered[0], stack };
     const files = await vscode.workspace.findFiles('**/{docker-compose,compose,*stack*}*.{yml,yaml}', '**/node_modules/**', 50);
-    const ofStack = files.filter((f) => services.stackNames.get(f) === stack);
+    const ofStack = remembered.length ? remembered : files.filter((f) => services.stackNames.get(f) === stack);
     if (ofStack.length === 1) return { uri: ofStack[0], stack };
     const candidates = ofStack.length ? ofStack : files;
     if (!candidates.length) throw new Error(vscode.l10n.t('No compose file in the workspace to compare with stack {0}.', stack));
