@@ -96,8 +96,13 @@ export class SwarmModel implements vscode.Disposable {
     private start(): void {
         const controller = new AbortController();
         this.running = controller;
-        void this.refresh();
-        void this.followEvents(controller.signal);
+        // On the next turn: a view visible at start-up holds the model during activate(), which must not load the
+        // Docker client (the first read and the event stream need it).
+        setImmediate(() => {
+            if (this.running !== controller) return;
+            void this.refresh();
+            void this.followEvents(controller.signal);
+        });
         this.pollTimer = setInterval(() => void this.refresh(), FALLBACK_POLL_MS);
     }
 
