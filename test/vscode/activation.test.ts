@@ -38,7 +38,7 @@ describe('activation', () => {
         await vscode.commands.executeCommand('workbench.action.showRuntimeExtensions');
         const row = `.runtime-extensions-editor .extension:has(div.name:text-is("${EXTENSION_ID}"), div.name:text-is("Swarm Stacks"))`;
         let shown = '';
-        for (let attempt = 0; attempt < 20 && !/\d+\s*ms/.test(shown); attempt++) {
+        for (let attempt = 0; attempt < 8 && !/\d+\s*ms/.test(shown); attempt++) {
             shown = await workbenchText(`${row} .activation-time`).catch(() => '');
             if (!/\d+\s*ms/.test(shown)) await new Promise((resolve) => setTimeout(resolve, 250));
         }
