@@ -247,6 +247,8 @@ describe('a compose file deployed by the Docker CLI, opened in a fresh window', 
 
     it('lets the user pick when several deployed stacks match the file, and offers no service action until then', async () => {
         docker(['stack', 'deploy', '-c', 'docker-compose.yaml', twin], folder);
+        // A read that started after the twin's deploy: what this test checks is the pick, not how soon events arrive.
+        await api.services.model.refresh();
         const copyDir = fs.mkdtempSync(path.join(folder, 'copy-'));
         const copy = vscode.Uri.file(path.join(copyDir, 'docker-compose.yaml'));
         fs.writeFileSync(copy.fsPath, fs.readFileSync(composeUri.fsPath, 'utf8'));
