@@ -86,11 +86,17 @@ export async function killStackContainers(client: DockerClient, stacks: string[]
             await client.removeService(s.ID).catch(() => undefined);
         }
     }
-    for (const stack of stacks) {
-        // Containers appear a moment after the service is removed only if they were starting: one pass
-        // now, one once the task list is empty is enough for the test's purposes.
-        const ps = await docker(['ps', '-aq', '--filter', `label=${STACK_LABEL}=${stack}`], { timeoutMs: 30_000 });
-        const ids = ps.stdout.split('\n').filter(Boolean);
+    // A container the engine was creating when its service went (job-mode tasks on Engine 20.10 among them) shows up
+    // a moment later and outlives the service: sweep until two passes a second apart find nothing (bounded).
+    let quiet = 0;
+    for (let pass = 0; pass < 8 && quiet < 2; pass++) {
+        if (pass > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+        const ids: string[] = [];
+        for (const stack of stacks) {
+            const ps = await docker(['ps', '-aq', '--filter', `label=${STACK_LABEL}=${stack}`], { timeoutMs: 30_000 });
+            ids.push(...ps.stdout.split('\n').filter(Boolean));
+        }
+        quiet = ids.length ? 0 : quiet + 1;
         if (ids.length) await docker(['rm', '-f', ...ids], { timeoutMs: 60_000 });
     }
 }
