@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { SwarmStacksApi } from '../../src/extension';
 import type { StackItem } from '../../src/vscode/views/stackItems';
 import { takeScreenshot } from './harness';
+import { waitFor } from './wait';
 
 interface Cluster {
     ssh: { alias: string; unknownKeyAlias: string; binDir: string };
@@ -18,21 +19,6 @@ interface Cluster {
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLUSTER_JSON = path.join(ROOT, '.testbed', 'cluster.json');
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
-        try {
-            const value = await probe();
-            if (value !== undefined && value !== false) return value as T;
-        } catch (error) {
-            last = error;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-}
 
 describe('A remote manager over ssh, in the real VS Code', function () {
     this.timeout(180_000);
