@@ -13,14 +13,13 @@
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { ENGINE_SOCKET, recordingProxy } from './support/engine-proxy';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const IMAGE = process.env.SWARM_STACKS_NODE_IMAGE || 'swarm-stacks-testbed/node:20';
-const ENGINE_SOCKET = (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
 const FULL = process.argv.includes('--full');
 /** The Docker CLI (28.2.2) measured on this kind of machine: 300 services in the default mode, no registry (bench/README.md). */
 const CLI_DEFAULT_300_MEASURED_S = 116;
@@ -30,47 +29,6 @@ interface Run {
     requests: number;
     code: number;
     stderr: string;
-}
-
-/** A unix socket that forwards to the engine and counts HTTP requests (request lines). */
-function countingProxy(socketPath: string): Promise<{ count(): number; reset(): void; close(): Promise<void> }> {
-    let requests = 0;
-    const server = net.createServer((client) => {
-        const upstream = net.connect(ENGINE_SOCKET);
-        let buffer = '';
-        client.on('data', (chunk: Buffer) => {
-            buffer += chunk.toString('latin1');
-            const line = /(GET|POST|PUT|DELETE|HEAD) \/[^ \r\n]* HTTP\/1\.[01]\r\n/g;
-            let end = 0;
-            while (line.exec(buffer)) {
-                requests++;
-                end = line.lastIndex;
-            }
-            // Keep a tail in case a request line is split across chunks.
-            buffer = buffer.slice(Math.max(end, buffer.length - 512));
-        });
-        client.pipe(upstream).pipe(client);
-        const end = () => {
-            client.destroy();
-            upstream.destroy();
-        };
-        client.on('error', end);
-        upstream.on('error', end);
-        client.on('close', end);
-        upstream.on('close', end);
-    });
-    return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(socketPath, () =>
-            resolve({
-                count: () => requests,
-                reset: () => {
-                    requests = 0;
-                },
-                close: () => new Promise((r) => server.close(() => r())),
-            }),
-        );
-    });
 }
 
 function exec(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 600_000): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
@@ -94,7 +52,7 @@ async function main(): Promise<void> {
     if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sst-bench-'));
     const socket = path.join(dir, 'engine.sock');
-    const proxy = await countingProxy(socket);
+    const proxy = await recordingProxy(socket);
     const env = { ...process.env, DOCKER_HOST: `unix://${socket}` };
     const suffix = Math.random().toString(16).slice(2, 10);
     const stacks: string[] = [];

@@ -10,55 +10,12 @@
  *
  * Figures, not a test: nothing is asserted. Removes the services it created.
  */
-import Module from 'module';
 import * as os from 'os';
 import { performance } from 'perf_hooks';
+import { installVscodeStandIn, silentLog } from './support/vscode-stand-in';
 
 const IMAGE = process.env.SWARM_STACKS_BENCH_IMAGE ?? 'swarm-stacks-testbed/node:20';
 const SERVICES = 5;
-
-/** What swarmModel.ts and dockerSession.ts use of the `vscode` module. */
-function vscodeStandIn(): unknown {
-    class Disposable {
-        constructor(private readonly callOnDispose: () => void) {}
-        dispose(): void {
-            this.callOnDispose();
-        }
-    }
-    class EventEmitter<T> {
-        private listeners = new Set<(value: T) => void>();
-        readonly event = (listener: (value: T) => void): Disposable => {
-            this.listeners.add(listener);
-            return new Disposable(() => this.listeners.delete(listener));
-        };
-        fire(value: T): void {
-            for (const listener of [...this.listeners]) listener(value);
-        }
-        dispose(): void {
-            this.listeners.clear();
-        }
-    }
-    return {
-        Disposable,
-        EventEmitter,
-        commands: { executeCommand: async () => undefined },
-        workspace: {
-            getConfiguration: () => ({ get: <T>(_key: string, fallback: T) => fallback }),
-            onDidChangeConfiguration: () => new Disposable(() => undefined),
-        },
-    };
-}
-
-function installVscodeStandIn(): void {
-    const standIn = vscodeStandIn();
-    const moduleWithLoad = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
-    const load = moduleWithLoad._load;
-    moduleWithLoad._load = function (request: string, parent: unknown, isMain: boolean): unknown {
-        return request === 'vscode' ? standIn : load.call(this, request, parent, isMain);
-    };
-}
-
-const silentLog = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, dispose() {} };
 
 function memory(): { rss: number; heap: number } {
     (globalThis as { gc?: () => void }).gc?.();

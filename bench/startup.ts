@@ -18,16 +18,14 @@
  */
 import { execFile, execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { recordingProxy, replay } from './support/engine-proxy';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const NODE_IMAGE = process.env.SWARM_STACKS_NODE_IMAGE || 'swarm-stacks-testbed/node:20';
 const HAPROXY_IMAGE = process.env.SWARM_STACKS_HAPROXY_IMAGE || 'swarm-stacks-testbed/haproxy:2.6';
-const ENGINE_SOCKET = (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
 const RUNS = Math.max(3, Number(process.argv[2]) || 9);
 const RUN_TIMEOUT_MS = 120_000;
 
@@ -53,71 +51,6 @@ function median(values: number[]): number {
     const sorted = [...values].sort((a, b) => a - b);
     const middle = Math.floor(sorted.length / 2);
     return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-/** A unix socket that forwards to the engine and records each request line (`GET /v1.41/services?...`). */
-async function recordingProxy(socketPath: string): Promise<{ take(): string[]; close(): Promise<void> }> {
-    let lines: string[] = [];
-    const server = net.createServer((client) => {
-        const upstream = net.connect(ENGINE_SOCKET);
-        let buffer = '';
-        client.on('data', (chunk: Buffer) => {
-            buffer += chunk.toString('latin1');
-            const line = /(GET|POST|PUT|DELETE|HEAD) (\/[^ \r\n]*) HTTP\/1\.[01]\r\n/g;
-            let end = 0;
-            for (let match = line.exec(buffer); match; match = line.exec(buffer)) {
-                lines.push(`${match[1]} ${match[2]}`);
-                end = line.lastIndex;
-            }
-            // Keep a tail in case a request line is split across chunks.
-            buffer = buffer.slice(Math.max(end, buffer.length - 2048));
-        });
-        client.pipe(upstream).pipe(client);
-        const end = (): void => {
-            client.destroy();
-            upstream.destroy();
-        };
-        for (const socket of [client, upstream]) {
-            socket.on('error', end);
-            socket.on('close', end);
-        }
-    });
-    await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(socketPath, resolve);
-    });
-    return {
-        take: () => {
-            const taken = lines;
-            lines = [];
-            return taken;
-        },
-        close: () => new Promise((resolve) => server.close(() => resolve())),
-    };
-}
-
-/** The engine's own time for `requests`: sent raw, one after the other, over one kept-alive connection. */
-async function replay(requests: string[]): Promise<number> {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const send = (line: string): Promise<void> =>
-        new Promise((resolve, reject) => {
-            const [method, requestPath] = line.split(' ');
-            const request = http.request({ socketPath: ENGINE_SOCKET, method, path: requestPath, agent, timeout: RUN_TIMEOUT_MS }, (response) => {
-                response.resume();
-                response.on('end', resolve);
-                response.on('error', reject);
-            });
-            request.on('error', reject);
-            request.on('timeout', () => request.destroy(new Error(`${line} timed out`)));
-            request.end();
-        });
-    try {
-        const started = process.hrtime.bigint();
-        for (const line of requests) await send(line);
-        return Number(process.hrtime.bigint() - started) / 1e6;
-    } finally {
-        agent.destroy();
-    }
 }
 
 /** Which heavy built-in modules a CLI invocation loads (read from Node's own list at exit). */
@@ -199,11 +132,11 @@ async function main(): Promise<void> {
             for (const row of rows) {
                 if (row.work.startsWith('lint')) continue;
                 await timeOnce(row.ours, proxied);
-                const requests = proxy.take();
+                const requests = proxy.take().map((r) => `${r.method} ${r.path}`);
                 row.requests = requests.length;
                 if (requests.some((line) => !line.startsWith('GET '))) throw new Error(`${row.work} sent more than reads: ${requests.join(', ')}`);
                 const replays: number[] = [];
-                for (let i = 0; i < RUNS; i++) replays.push(await replay(requests));
+                for (let i = 0; i < RUNS; i++) replays.push(await replay(requests, RUN_TIMEOUT_MS));
                 row.engineMs = median(replays);
                 if (row.docker) {
                     await timeOnce(row.docker, proxied);
