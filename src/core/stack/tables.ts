@@ -4,6 +4,7 @@
  */
 import type { Node, PortConfig, Service, Task } from '../specs';
 import { NAMESPACE_LABEL, naturalCompare } from './names';
+import { textCompare } from '../collation';
 import { explainPendingTask } from '../nodes/pending';
 import { summarizeNode } from '../swarm-snapshot';
 
@@ -53,7 +54,7 @@ function familiarImage(image: string): string {
 function ingressPorts(ports: readonly PortConfig[]): string {
     const ingress = ports
         .filter((p) => p.PublishMode === 'ingress' || p.PublishMode === undefined)
-        .sort((a, b) => (a.Protocol ?? '').localeCompare(b.Protocol ?? '') || (a.PublishedPort ?? 0) - (b.PublishedPort ?? 0));
+        .sort((a, b) => textCompare(a.Protocol ?? '', b.Protocol ?? '') || (a.PublishedPort ?? 0) - (b.PublishedPort ?? 0));
     const groups: string[] = [];
     let i = 0;
     while (i < ingress.length) {
@@ -80,7 +81,7 @@ export function taskRows(tasks: readonly Task[], services: readonly Service[], n
     const serviceNames = new Map(services.map((s) => [s.ID, s.Spec.Name ?? s.ID]));
     const nodeNames = new Map(nodes.map((n) => [n.ID, n.Spec.Name || n.Description?.Hostname || n.ID]));
     const named = tasks.map((t) => ({ task: t, name: taskName(t, serviceNames) }));
-    named.sort((a, b) => naturalCompare(a.name, b.name) || (b.task.CreatedAt ?? '').localeCompare(a.task.CreatedAt ?? ''));
+    named.sort((a, b) => naturalCompare(a.name, b.name) || textCompare(b.task.CreatedAt ?? '', a.task.CreatedAt ?? ''));
     let previous = '';
     return named.map(({ task, name }) => {
         const shownName = name === previous ? ` \\_ ${name}` : name;
