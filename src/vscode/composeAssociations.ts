@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ComposePlacement, ServicePlacement } from '../core/compose/lens-placement';
 import { scanComposePlacement } from '../core/compose/lens-scan';
-import type { ParsedYaml } from '../core/compose/yaml-source';
+import type { ParsedYaml, YamlPieces } from '../core/compose/yaml-source';
 import { substitute } from '../core/compose/interpolate';
 import { associateStack, declaredReplicas, type FileService, type StackAssociation } from '../core/stack/compose-live';
 import type { StackSummary } from '../core/swarm-snapshot';
@@ -26,13 +26,20 @@ interface DeclaredService {
  */
 export class ComposeAssociations implements vscode.Disposable {
     private readonly versions = new Map<string, { version: number; parsed?: ParsedYaml; placement?: ComposePlacement }>();
+    /** Per document, its pieces parsed in earlier versions: an edit re-parses only the pieces it changed. */
+    private readonly pieces = new Map<string, YamlPieces>();
     private readonly subscriptions: vscode.Disposable[] = [];
 
     constructor(
         private readonly model: SwarmModel,
         private readonly stackNames: StackNames,
     ) {
-        this.subscriptions.push(vscode.workspace.onDidCloseTextDocument((document) => this.versions.delete(document.uri.toString())));
+        this.subscriptions.push(
+            vscode.workspace.onDidCloseTextDocument((document) => {
+                this.versions.delete(document.uri.toString());
+                this.pieces.delete(document.uri.toString());
+            }),
+        );
     }
 
     /** The placement of the document's current version (lenses are asked for on every edit). */
@@ -53,9 +60,12 @@ export class ComposeAssociations implements vscode.Disposable {
     parsedOf(document: vscode.TextDocument): ParsedYaml {
         const entry = this.entryOf(document);
         if (!entry.parsed) {
-            const { parseYamlSource } = require('../core/compose/yaml-source') as typeof import('../core/compose/yaml-source');
+            const { parseYamlSource, DEFAULT_LIMITS, YamlPieces } = require('../core/compose/yaml-source') as typeof import('../core/compose/yaml-source');
             const file = document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.path;
-            entry.parsed = parseYamlSource(file, document.getText());
+            const key = document.uri.toString();
+            let pieces = this.pieces.get(key);
+            if (!pieces) this.pieces.set(key, (pieces = new YamlPieces()));
+            entry.parsed = parseYamlSource(file, document.getText(), DEFAULT_LIMITS, pieces);
         }
         return entry.parsed;
     }
@@ -121,6 +131,7 @@ export class ComposeAssociations implements vscode.Disposable {
     dispose(): void {
         for (const s of this.subscriptions) s.dispose();
         this.versions.clear();
+        this.pieces.clear();
     }
 }
 

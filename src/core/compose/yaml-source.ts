@@ -157,21 +157,32 @@ function nodeSpan(n: YNode | null | undefined): [number, number] {
     return r ? [r[0], r[1]] : [0, 0];
 }
 
-/** Parse YAML text. Never throws. */
-export function parseYamlSource(file: string, text: string, limits: Limits = DEFAULT_LIMITS): ParsedYaml {
-    const source = new SourceFile(file, text);
-    const diagnostics: Diagnostic[] = [];
-    let docs: Document.Parsed[];
+/**
+ * Parse YAML text. Never throws.
+ * With `pieces` (the editor keeps one per open document), the text is parsed piece by piece where that gives the
+ * same result as one parse (see YamlPieces), and a piece whose text did not change since the last version is not
+ * parsed again: an edit in one service of a 500-service file re-parses that service only.
+ */
+export function parseYamlSource(file: string, text: string, limits: Limits = DEFAULT_LIMITS, pieces?: YamlPieces): ParsedYaml {
     // The parser recurses per flow level: tens of thousands of `[` overflow its stack before the
     // depth limit below could apply, so such nesting is refused before parsing.
     const deepAt = flowNestingBeyond(text, limits.maxDepth);
     if (deepAt !== undefined) {
+        const source = new SourceFile(file, text);
         // The parser fills the line counter as it reads; here it did not read, so fill it directly.
         source.lineCounter.addNewLine(0);
         for (let i = text.indexOf('\n'); i !== -1 && i < deepAt; i = text.indexOf('\n', i + 1)) source.lineCounter.addNewLine(i + 1);
-        diagnostics.push(source.diagAt([deepAt, deepAt + 1], 'error', 'limit-depth', `document nesting depth exceeds ${limits.maxDepth}`));
+        const diagnostics = [source.diagAt([deepAt, deepAt + 1], 'error', 'limit-depth', `document nesting depth exceeds ${limits.maxDepth}`)];
         return { source, value: undefined, ok: false, diagnostics };
     }
+    return (pieces && pieces.parse(file, text, limits)) ?? parseWhole(file, text, limits);
+}
+
+/** One parse of the whole text (the depth of flow nesting already checked). */
+function parseWhole(file: string, text: string, limits: Limits): ParsedYaml & { stats?: WalkStats } {
+    const source = new SourceFile(file, text);
+    const diagnostics: Diagnostic[] = [];
+    let docs: Document.Parsed[];
     try {
         docs = parseAllDocuments(text, {
             lineCounter: source.lineCounter,
@@ -201,6 +212,7 @@ export function parseYamlSource(file: string, text: string, limits: Limits = DEF
     }
     let nodes = 0;
     let aliasNodes = 0;
+    let deepest = 0;
     // Alias.resolve() searches the whole document; cache it (alias bombs would otherwise be quadratic)
     const aliasCache = new Map<unknown, YNode | undefined>();
     const resolveAlias = (a: { resolve(d: Document.Parsed): unknown }): YNode | undefined => {
@@ -215,6 +227,7 @@ export function parseYamlSource(file: string, text: string, limits: Limits = DEF
             throw new LimitError(`excessive aliasing: alias expansion exceeds ${limits.maxAliasNodes} nodes (possible alias bomb)`, 'yaml-alias-bomb', nodeSpan(node as YNode));
         }
         if (depth > limits.maxDepth) throw new LimitError(`document nesting depth exceeds ${limits.maxDepth}`, 'limit-depth', nodeSpan(node as YNode));
+        if (depth > deepest) deepest = depth;
         if (node === null || node === undefined) return null;
         if (isAlias(node)) {
             const target = resolveAlias(node);
@@ -305,7 +318,7 @@ export function parseYamlSource(file: string, text: string, limits: Limits = DEF
     try {
         source.locs.set(pathKey([]), { value: nodeSpan(doc.contents as YNode) });
         const value = walk(doc.contents, '', 0, 0);
-        return { source, value, ok: true, diagnostics, document: doc };
+        return { source, value, ok: true, diagnostics, document: doc, stats: { nodes, aliasNodes, deepest } };
     } catch (e) {
         if (e instanceof LimitError) {
             diagnostics.push(source.diagAt(e.span, 'error', e.code, e.code.startsWith('yaml') ? `yaml: ${e.message}` : e.message));
@@ -313,6 +326,191 @@ export function parseYamlSource(file: string, text: string, limits: Limits = DEF
             diagnostics.push(source.diagAt([0, 0], 'error', 'yaml-syntax', `yaml: ${(e as Error).message}`));
         }
         return { source, value: undefined, ok: false, diagnostics, document: doc };
+    }
+}
+
+interface WalkStats {
+    nodes: number;
+    aliasNodes: number;
+    deepest: number;
+}
+
+/** One piece of the text: a top-level entry, or one service of a block `services:` mapping. */
+interface PieceSpan {
+    start: number;
+    end: number;
+    key: string;
+}
+
+interface PieceLayout {
+    /** Top-level entries in order; the one at `servicesAt` is split into `services` when it has any. */
+    top: PieceSpan[];
+    servicesAt: number;
+    /** Where the `services` key is written (its line holds nothing else). */
+    servicesKey: [number, number];
+    services: PieceSpan[];
+}
+
+/** A simple key at the start of a line: `name:` followed by a space, a comment or the line's end. */
+const PIECE_KEY = /^( *)([A-Za-z0-9_][A-Za-z0-9_.-]*):(?:[ \t]|\r?$)/;
+/** Anything that may be an alias (`*name`), and lines a piece could not stand for: directives and document markers. */
+const MAY_ALIAS = /(?:^|[\s[{,:?-])\*/;
+const DOCUMENT_MARKERS = /^(?:%|---|\.\.\.)/m;
+
+/**
+ * The pieces of a compose file that parse alone exactly as within the whole, or undefined when the text is not
+ * laid out simply enough to be sure: no aliases (a piece could refer to an anchor in another), no directives or
+ * document markers, every top-level line a simple `key:`, and every line of a block `services:` mapping either
+ * deeper than its service keys or a simple `key:` at their column. Pieces that then parse with any problem make
+ * the whole text be parsed at once, so that every message is the one parse's.
+ */
+function layoutPieces(text: string): PieceLayout | undefined {
+    if (MAY_ALIAS.test(text) || DOCUMENT_MARKERS.test(text) || text.charCodeAt(0) === 0xfeff) return undefined;
+    const top: PieceSpan[] = [];
+    const services: PieceSpan[] = [];
+    let servicesAt = -1;
+    let servicesKey: [number, number] = [0, 0];
+    /** Inside the block `services:` mapping; its keys' column once the first is seen (0 before). */
+    let inServices = false;
+    let serviceColumn = 0;
+    for (let at = 0; at < text.length; ) {
+        const newline = text.indexOf('\n', at);
+        const next = newline === -1 ? text.length : newline + 1;
+        let indent = at;
+        while (text.charCodeAt(indent) === 0x20) indent++;
+        const first = text[indent];
+        const blank = indent >= next - 1 || first === '\r' || first === '#';
+        if (!blank) {
+            if (first === '\t') return undefined;
+            const line = text.slice(at, newline === -1 ? text.length : newline);
+            const column = indent - at;
+            if (column === 0) {
+                const key = PIECE_KEY.exec(line);
+                if (!key) return undefined;
+                if (top.length > 0) top[top.length - 1].end = at;
+                if (inServices && services.length > 0) services[services.length - 1].end = at;
+                inServices = false;
+                top.push({ start: top.length === 0 ? 0 : at, end: text.length, key: key[2] });
+                if (key[2] === 'services' && servicesAt === -1 && /^services[ \t]*:[ \t]*(?:#.*)?\r?$/.test(line)) {
+                    inServices = true;
+                    servicesAt = top.length - 1;
+                    servicesKey = [at, at + 'services'.length];
+                }
+            } else if (top.length === 0) {
+                return undefined;
+            } else if (inServices && (serviceColumn === 0 || column <= serviceColumn)) {
+                const key = PIECE_KEY.exec(line);
+                if (!key || (serviceColumn !== 0 && column !== serviceColumn)) return undefined;
+                serviceColumn = column;
+                // A piece ends where the next key is written, its indentation included: an empty value at the end
+                // of the piece is then placed where the one parse places it (at the next key).
+                if (services.length > 0) services[services.length - 1].end = indent;
+                services.push({ start: at, end: text.length, key: key[2] });
+            }
+        }
+        at = next;
+    }
+    if (top.length === 0) return undefined;
+    return { top, servicesAt: services.length > 0 ? servicesAt : -1, servicesKey, services };
+}
+
+/**
+ * The editor's parse of one document across its versions (parseYamlSource's `pieces`): the text is cut into
+ * top-level entries and services (layoutPieces), each piece is parsed alone and kept while its text is unchanged,
+ * and the pieces are put together with the source map the one parse would have. Wherever that could differ
+ * (a piece with a problem, a duplicate key across pieces, a limit within reach) the whole text is parsed at once.
+ */
+export class YamlPieces {
+    private kept = new Map<string, ParsedYaml & { stats?: WalkStats }>();
+    /** Pieces parsed, and versions put together from pieces, since this was made (for tests and the bench). */
+    readonly counts = { piecesParsed: 0, assembled: 0, whole: 0 };
+
+    parse(file: string, text: string, limits: Limits): ParsedYaml | undefined {
+        const layout = layoutPieces(text);
+        const assembled = layout && this.assemble(file, text, limits, layout);
+        if (assembled) this.counts.assembled++;
+        else this.counts.whole++;
+        return assembled;
+    }
+
+    private pieceOf(file: string, text: string, limits: Limits, used: Map<string, ParsedYaml & { stats?: WalkStats }>): (ParsedYaml & { stats?: WalkStats }) | undefined {
+        let piece = this.kept.get(text) ?? used.get(text);
+        if (!piece) {
+            piece = parseWhole(file, text, limits);
+            this.counts.piecesParsed++;
+        }
+        used.set(text, piece);
+        return piece.ok && piece.diagnostics.length === 0 && piece.stats ? piece : undefined;
+    }
+
+    private assemble(file: string, text: string, limits: Limits, layout: PieceLayout): ParsedYaml | undefined {
+        const used = new Map<string, ParsedYaml & { stats?: WalkStats }>();
+        try {
+            const source = new SourceFile(file, text);
+            const root: Record<string, unknown> = {};
+            let nodes = 2;
+            let aliasNodes = 0;
+            /** Adds a piece's single entry at `prefix`, its source map shifted to where the piece starts; false when it cannot stand for the whole. */
+            const addPiece = (span: PieceSpan, into: Record<string, unknown>, prefix: string, depthBelow: number): boolean => {
+                const piece = this.pieceOf(file, text.slice(span.start, span.end), limits, used);
+                if (!piece || !piece.stats) return false;
+                const value = piece.value as Record<string, unknown> | null;
+                if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+                const keys = Object.keys(value);
+                if (keys.length !== 1 || keys[0] !== span.key || Object.prototype.hasOwnProperty.call(into, span.key)) return false;
+                nodes += piece.stats.nodes;
+                aliasNodes += piece.stats.aliasNodes;
+                if (piece.stats.deepest + depthBelow > limits.maxDepth) return false;
+                setOwn(into, span.key, value[span.key]);
+                for (const [key, loc] of piece.source.locs) {
+                    if (key === '') continue;
+                    const shifted: SourceLoc = { value: [loc.value[0] + span.start, loc.value[1] + span.start] };
+                    if (loc.key) shifted.key = [loc.key[0] + span.start, loc.key[1] + span.start];
+                    source.locs.set(prefix + key, shifted);
+                }
+                return true;
+            };
+            /** The value span of a piece's mapping (what the one parse gives the mapping its entries make up). */
+            const mapSpan = (span: PieceSpan): [number, number] => {
+                const loc = used.get(text.slice(span.start, span.end))!.source.locs.get('')!;
+                return [loc.value[0] + span.start, loc.value[1] + span.start];
+            };
+            if (layout.top.length > limits.maxKeysPerMapping || layout.services.length > limits.maxKeysPerMapping) return undefined;
+            for (let i = 0; i < layout.top.length; i++) {
+                if (i !== layout.servicesAt) {
+                    if (!addPiece(layout.top[i], root, '', 0)) return undefined;
+                    continue;
+                }
+                if (Object.prototype.hasOwnProperty.call(root, 'services')) return undefined;
+                const services: Record<string, unknown> = {};
+                for (const service of layout.services) if (!addPiece(service, services, 'services\u0001', 1)) return undefined;
+                setOwn(root, 'services', services);
+                const first = mapSpan(layout.services[0]);
+                const last = mapSpan(layout.services[layout.services.length - 1]);
+                if (!onlySpaceBetween(text, last[1], layout.top[i].end)) return undefined;
+                source.locs.set('services', { key: layout.servicesKey, value: [first[0], last[1]] });
+            }
+            if (nodes > limits.maxNodes || aliasNodes > limits.maxAliasNodes) return undefined;
+            const firstTop = layout.servicesAt === 0 ? layout.servicesKey[0] : mapSpan(layout.top[0])[0];
+            const lastIndex = layout.top.length - 1;
+            const lastTop = lastIndex === layout.servicesAt ? mapSpan(layout.services[layout.services.length - 1])[1] : mapSpan(layout.top[lastIndex])[1];
+            // Comments after the last entry may count within the one parse's mapping, depending on their indentation
+            // and on what the parser makes of the lines before: such a text is parsed whole.
+            if (!onlySpaceBetween(text, lastTop, text.length)) return undefined;
+            source.locs.set('', { value: [firstTop, lastTop] });
+            source.lineCounter.addNewLine(0);
+            for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) source.lineCounter.addNewLine(i + 1);
+            const parsed: ParsedYaml = { source, value: root, ok: true, diagnostics: [] };
+            // The one parse's document, for readers of the parser's nodes (lens placement where the light scan gives up).
+            let document: Document.Parsed | undefined;
+            Object.defineProperty(parsed, 'document', {
+                enumerable: true,
+                get: () => (document ??= parseWhole(file, text, limits).document),
+            });
+            return parsed;
+        } finally {
+            this.kept = used;
+        }
     }
 }
 
@@ -342,6 +540,10 @@ function syntaxDiagnostics(source: SourceFile, errors: readonly YAMLError[]): Di
         out.push(source.diagAt([err.pos[0], err.pos[1]], 'error', 'yaml-syntax', `yaml: ${err.message.split('\n')[0]}`));
     }
     return out;
+}
+
+function onlySpaceBetween(text: string, from: number, to: number): boolean {
+    return /^\s*$/.test(text.slice(from, to));
 }
 
 /** Sets an own data property; `__proto__` as a key would otherwise set the prototype. */

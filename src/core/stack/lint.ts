@@ -10,6 +10,7 @@ import * as path from 'path';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics';
 import type { LoadInputFile } from '../compose/load';
 import { placeParsedCompose, type ComposePlacement } from '../compose/lens-placement';
+import { scanComposePlacement } from '../compose/lens-scan';
 import type { ParsedYaml } from '../compose/yaml-source';
 import { ARCHIVED_DOCKERCLOUD_HAPROXY_ADVICE, checkServerTemplateSlots, isArchivedDockercloudHaproxy, type ComposeLike } from '../haproxy/generate';
 import { stackFromCompose, type StackFromCompose } from './from-compose';
@@ -69,9 +70,14 @@ export function lintParsedCompose(parsed: ParsedYaml, options: LintOptions = {})
     return lintCompose([{ path: parsed.source.file, text: parsed.source.text, parsed }], options);
 }
 
+/**
+ * Where the file's services are written: the light scan where it can tell (it then gives what the parser's
+ * placement gives, and it does not need the parser's nodes, which a parse by pieces makes only when asked).
+ */
 function placementOf(stack: StackFromCompose, file: string): ComposePlacement {
     const parsed = stack.load.parsed.get(file);
-    return parsed ? placeParsedCompose(parsed) : { services: [], partial: true };
+    if (!parsed) return { services: [], partial: true };
+    return (parsed.ok ? scanComposePlacement(parsed.source.text) : undefined) ?? placeParsedCompose(parsed);
 }
 
 /** `x-swarm-stacks: { rotate-configs: … }` that is not a boolean would silently leave rotation off: say so. */
