@@ -250,18 +250,23 @@ describe('probe: during a rolling update', function () {
     it('stops at maxDurationMs and on abort while waiting between requests', async () => {
         const srv = await startServer((_req, res) => hello(res, 'a'));
         try {
-            let t0 = Date.now();
+            const t0 = Date.now();
             const limited = await probeDuring(srv.url, { intervalMs: 100, maxRequests: 1000, maxDurationMs: 350 });
             assert.equal(limited.stopped, 'time-limit');
             assert.ok(Date.now() - t0 < 1500);
             assert.ok(limited.results.length >= 2 && limited.results.length <= 5, `${limited.results.length}`);
             const ac = new AbortController();
-            t0 = Date.now();
-            setTimeout(() => ac.abort(), 150);
-            const aborted = await probeDuring(srv.url, { intervalMs: 10000, maxRequests: 10, maxDurationMs: 60000, signal: ac.signal });
+            // Aborted once the first answer is in, i.e. while waiting 10 s for the next request: it ends at once.
+            let abortedAt = 0;
+            const aborted = await probeDuring(srv.url, { intervalMs: 10000, maxRequests: 10, maxDurationMs: 60000, signal: ac.signal }, () =>
+                setTimeout(() => {
+                    abortedAt = Date.now();
+                    ac.abort();
+                }, 50),
+            );
             assert.equal(aborted.stopped, 'aborted');
             assert.equal(aborted.results.length, 1);
-            assert.ok(Date.now() - t0 < 2000);
+            assert.ok(abortedAt > 0 && Date.now() - abortedAt < 1000, `ended ${Date.now() - abortedAt} ms after the abort`);
         } finally {
             await srv.close();
         }
