@@ -7,12 +7,6 @@ import type { ServiceSummary, StackSummary } from '../../core/swarm-snapshot';
 import type { ExtensionServices } from '../services';
 import { isComposeDocument } from '../stackNames';
 
-/** The documents the lenses are offered on: VS Code's compose language, and YAML files named like compose files. */
-export const COMPOSE_SELECTOR: vscode.DocumentSelector = [
-    { language: 'dockercompose' },
-    { language: 'yaml', pattern: '**/*{compose,stack}*.{yml,yaml}' },
-];
-
 /** Argument of the service commands (Update image, Scale, Rollback, reveal). */
 interface ServiceCommandArg {
     serviceName: string;

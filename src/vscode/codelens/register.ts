@@ -1,9 +1,43 @@
 import * as vscode from 'vscode';
 import type { ExtensionServices } from '../services';
 import { isComposeDocument } from '../stackNames';
-import { COMPOSE_SELECTOR, ComposeCodeLensProvider } from './composeCodeLens';
+import type { ComposeCodeLensProvider } from './composeCodeLens';
 
 const CODELENS_SETTING = 'swarmStacks.codeLens.enabled';
+
+/** The documents the lenses are offered on: VS Code's compose language, and YAML files named like compose files. */
+const COMPOSE_SELECTOR: vscode.DocumentSelector = [
+    { language: 'dockercompose' },
+    { language: 'yaml', pattern: '**/*{compose,stack}*.{yml,yaml}' },
+];
+
+/**
+ * What is registered at activation: the lens provider (its module, its Dockerfile watcher, its subscriptions to the
+ * model) is made when VS Code first asks for lenses, which it does only for a visible compose file.
+ */
+class ProviderOnFirstRequest implements vscode.CodeLensProvider, vscode.Disposable {
+    private provider: ComposeCodeLensProvider | undefined;
+    private forwarding: vscode.Disposable | undefined;
+    private readonly changeEmitter = new vscode.EventEmitter<void>();
+    readonly onDidChangeCodeLenses = this.changeEmitter.event;
+
+    constructor(private readonly services: ExtensionServices) {}
+
+    provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): ReturnType<ComposeCodeLensProvider['provideCodeLenses']> {
+        if (!this.provider) {
+            const { ComposeCodeLensProvider } = require('./composeCodeLens') as typeof import('./composeCodeLens');
+            this.provider = new ComposeCodeLensProvider(this.services);
+            this.forwarding = this.provider.onDidChangeCodeLenses(() => this.changeEmitter.fire());
+        }
+        return this.provider.provideCodeLenses(document, token);
+    }
+
+    dispose(): void {
+        this.forwarding?.dispose();
+        this.provider?.dispose();
+        this.changeEmitter.dispose();
+    }
+}
 
 /**
  * The compose CodeLens, while `swarmStacks.codeLens.enabled` is on: the provider is registered, and the swarm model
@@ -16,7 +50,7 @@ export function registerCodeLens(services: ExtensionServices): void {
 }
 
 class CodeLensController implements vscode.Disposable {
-    private active: { provider: ComposeCodeLensProvider; registration: vscode.Disposable } | undefined;
+    private active: { provider: ProviderOnFirstRequest; registration: vscode.Disposable } | undefined;
     private hold: vscode.Disposable | undefined;
     private readonly subscriptions: vscode.Disposable[] = [];
 
@@ -37,7 +71,7 @@ class CodeLensController implements vscode.Disposable {
 
     private update(): void {
         if (this.enabled() && !this.active) {
-            const provider = new ComposeCodeLensProvider(this.services);
+            const provider = new ProviderOnFirstRequest(this.services);
             const registration = vscode.languages.registerCodeLensProvider(COMPOSE_SELECTOR, provider);
             this.active = { provider, registration };
         } else if (!this.enabled() && this.active) {

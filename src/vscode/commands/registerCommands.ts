@@ -2,7 +2,7 @@ import type { ExtensionServices } from '../services';
 import { loadOnFirstCall, registerCommand } from './registerCommand';
 import type { DeployStackOptions } from './stack/deployStack';
 import type { LogViewOptions } from './stack/showServiceLogs';
-import { registerInspectDocuments } from './stack/inspect';
+import { registerInspectDocuments } from './stack/inspectDocuments';
 import { registerProjectCommands } from './project/register';
 
 /** The Nodes view's commands (src/vscode/commands/node/nodeCommands.ts); their module loads on first use. */
