@@ -8,7 +8,7 @@
 // Exit code of `test`: the suite's (0 all passed, 1 a test failed), 2 when the harness itself failed (reason
 // printed). Everything it starts (code-server, Chromium) is killed and its temporary folders removed on every
 // path out. Facts and environment variables: docs/testbed.md.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -480,6 +480,41 @@ function packageInfo() {
     return { id: `${pkg.publisher}.${pkg.name}`, folder: `${pkg.publisher}.${pkg.name}-${pkg.version}`, main: pkg.main };
 }
 
+/**
+ * With SWARM_STACKS_VSCODE_BUILD=production the suite runs against the production build, laid out as the VSIX ships
+ * it: the project's sources are copied into the temp dir and built there with `scripts/build.mjs --production` (the
+ * project's own dist/ stays as it is), then the files .vscodeignore lets into the VSIX are what VS Code loads.
+ * Otherwise VS Code loads the project folder itself (dist/ as `npm run build` left it).
+ */
+function extensionUnderTest(tempDir) {
+    const build = process.env.SWARM_STACKS_VSCODE_BUILD;
+    if (!build) {
+        return ROOT;
+    }
+    if (build !== 'production') {
+        throw new HarnessError(`SWARM_STACKS_VSCODE_BUILD=${build}: only 'production' is known`);
+    }
+    const staging = path.join(tempDir, 'build');
+    for (const entry of ['src', 'scripts', 'package.json']) {
+        fs.cpSync(path.join(ROOT, entry), path.join(staging, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(staging, 'node_modules'), 'dir');
+    const built = spawnSync(process.execPath, [path.join(staging, 'scripts', 'build.mjs'), '--production'], { cwd: staging, encoding: 'utf8', timeout: 120_000 });
+    if (built.status !== 0) {
+        throw new HarnessError(`the production build failed: ${built.error?.message ?? ''}${built.stderr}`);
+    }
+    const extension = path.join(tempDir, 'extension');
+    const shipped = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8').split('\n').map((line) => line.trim()).filter((line) => line.startsWith('!')).map((line) => line.slice(1).replace(/\/\*\*$/, ''));
+    for (const entry of shipped) {
+        const from = path.join(entry.startsWith('dist/') ? staging : ROOT, entry);
+        if (fs.existsSync(from)) {
+            fs.cpSync(from, path.join(extension, entry), { recursive: true });
+        }
+    }
+    log(`extension under test: the production build in ${extension}`);
+    return extension;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // test mode
 
@@ -693,7 +728,7 @@ async function runTests() {
 
     const authority = `127.0.0.1:${port}`;
     const development = {
-        extensions: [{ scheme: 'vscode-remote', authority, path: ROOT }],
+        extensions: [{ scheme: 'vscode-remote', authority, path: extensionUnderTest(tempDir) }],
         extensionTestsPath: { scheme: 'vscode-remote', authority, path: testsEntry },
     };
     await page.addInitScript((options) => {
