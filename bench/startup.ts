@@ -58,13 +58,9 @@ function builtinsLoaded(args: string[], env: NodeJS.ProcessEnv, dir: string): st
     const probe = path.join(dir, 'builtins-probe.cjs');
     fs.writeFileSync(
         probe,
-        [
-            `process.argv = [process.argv[0], ${JSON.stringify(CLI)}, ...process.argv.slice(2)];`,
-            "process.on('exit', () => process.stderr.write('\\nLOADED ' + process.moduleLoadList.filter((m) => /^NativeModule (crypto|tls|https|child_process|zlib)$/.test(m)).map((m) => m.slice(13)).join(',') + '\\n'));",
-            `import(${JSON.stringify(path.join(ROOT, 'dist', 'cli.mjs'))});`,
-        ].join('\n'),
+        "process.on('exit', () => process.stderr.write('\\nLOADED ' + process.moduleLoadList.filter((m) => /^NativeModule (crypto|tls|https|child_process|zlib)$/.test(m)).map((m) => m.slice(13)).join(',') + '\\n'));",
     );
-    const result = spawnSync(process.execPath, [probe, ...args], { env, encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
+    const result = spawnSync(process.execPath, ['--require', probe, CLI, ...args], { env, encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
     return /LOADED (.*)/.exec(result.stderr)?.[1] || 'none';
 }
 

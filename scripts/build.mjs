@@ -21,22 +21,17 @@ const validatorEntries = fs.existsSync('src/core/compose/schema/validators')
     ? fs.readdirSync('src/core/compose/schema/validators').filter((f) => /^v3_\d+\.ts$/.test(f)).map((f) => `src/core/compose/schema/validators/${f}`)
     : [];
 
-/** Bundled CommonJS code (yaml, tar-fs…) calls `require`, and ours reads `__dirname`: each CLI chunk gets both. */
-const CLI_CHUNK_PROLOGUE = [
-    "import { createRequire as __createRequire } from 'node:module';",
-    "import { dirname as __pathDirname } from 'node:path';",
-    "import { fileURLToPath as __fileURLToPath } from 'node:url';",
-    'const require = __createRequire(import.meta.url);',
-    'const __filename = __fileURLToPath(import.meta.url);',
-    'const __dirname = __pathDirname(__filename);',
-].join('\n');
-const CLI_BIN = `#!/usr/bin/env node
-// The swarm-stacks command: loads the bundled ES module (scripts/build.mjs).
-import('./cli.mjs').catch((error) => {
-    process.stderr.write(\`swarm-stacks: \${error instanceof Error ? error.stack : String(error)}\\n\`);
-    process.exitCode = 1;
-});
-`;
+/** First line of the `swarm-stacks` bin (src/cli-bin.ts), which runs the bundle through V8's code cache. */
+const CLI_BIN_BANNER = '#!/usr/bin/env node';
+/** Code caches of the previous build's bundle (dist/cli-cache/VERB.v8): each names the bundle it was made from. */
+const CLI_CACHE_DIR = 'dist/cli-cache';
+
+/**
+ * Packages every bundle takes from another build than Node's (also read by bench/codelens.ts, which measures the
+ * code as it ships). yaml: its browser build is the same code as its Node build, less a `process.env` read per token
+ * in the parser (LOG_TOKENS, a debugging aid), which costs about a quarter of the parse of a big compose file.
+ */
+const BUNDLE_ALIAS = JSON.parse(fs.readFileSync(new URL('./bundle-alias.json', import.meta.url), 'utf8'));
 
 const common = {
     bundle: true,
@@ -47,34 +42,32 @@ const common = {
     minify: production,
     logLevel: 'warning',
     external: ['vscode'],
+    alias: BUNDLE_ALIAS,
     plugins: [validatorsApart],
 };
 
 const builds = [
     // dist/extension.js holds only what activation evaluates; the rest is dist/extension-lazy.js (extension-split.mjs).
     ...(await extensionBuilds(common)),
-    // The command line is an ES module split into chunks (dist/cli.mjs, dist/cli-*.mjs): what only some verbs need
-    // (compose, yaml, deploy, build, scaffold…) sits behind dynamic imports, so `ls` never parses it. The chunks sit
-    // beside extension.js so that `./validators/v3_N.js` resolves the same from every bundle. dist/cli.js (the bin,
-    // CommonJS like the rest of the package) only imports dist/cli.mjs.
+    // The command line: one CommonJS bundle, dist/cli-main.js, run by the bin dist/cli.js through V8's code cache, so
+    // that a command compiles almost nothing (bench/startup.ts). What only some verbs need (compose, yaml, deploy,
+    // build, scaffold…) is behind dynamic imports and require() calls, which esbuild turns into functions evaluated on
+    // first use. Beside extension.js, so that `./validators/v3_N.js` resolves the same from every bundle.
     {
         ...common,
-        format: 'esm',
-        splitting: true,
-        entryPoints: { cli: 'src/cli.ts' },
-        outdir: 'dist',
-        outExtension: { '.js': '.mjs' },
-        chunkNames: 'cli-[hash]',
-        // Minified in every build: each command parses its chunks afresh, and fewer bytes start faster (sourcemap kept).
+        entryPoints: ['src/cli.ts'],
+        outfile: 'dist/cli-main.js',
+        // Minified in every build: fewer bytes to read and to compile when there is no cache yet.
         minify: true,
-        banner: { js: CLI_CHUNK_PROLOGUE },
     },
+    { ...common, entryPoints: ['src/cli-bin.ts'], outfile: 'dist/cli.js', sourcemap: false, minify: true, banner: { js: CLI_BIN_BANNER } },
     ...(validatorEntries.length > 0 ? [{ ...common, entryPoints: validatorEntries, outdir: 'dist/validators', sourcemap: false, minify: true }] : []),
 ];
 
 fs.mkdirSync('dist', { recursive: true });
-for (const stale of fs.readdirSync('dist').filter((f) => /^cli-[A-Z0-9]+\.mjs(\.map)?$|^cli\.js\.map$/.test(f))) fs.rmSync(`dist/${stale}`);
-fs.writeFileSync('dist/cli.js', CLI_BIN, { mode: 0o755 });
+// Earlier builds' command line (ES module chunks) and code caches.
+for (const stale of fs.readdirSync('dist').filter((f) => /^cli(-[A-Z0-9]+)?\.mjs(\.map)?$|^cli\.js\.map$/.test(f))) fs.rmSync(`dist/${stale}`);
+fs.rmSync(CLI_CACHE_DIR, { recursive: true, force: true });
 
 if (watch) {
     for (const options of builds) {
@@ -83,4 +76,5 @@ if (watch) {
     }
 } else {
     await Promise.all(builds.map((options) => esbuild.build(options)));
+    fs.chmodSync('dist/cli.js', 0o755);
 }
