@@ -223,10 +223,74 @@ interface SnapshotSource {
 }
 
 export async function readSnapshot(source: SnapshotSource, signal?: AbortSignal): Promise<SwarmSnapshot> {
+    const lists = await readSnapshotLists(source, SNAPSHOT_LISTS, undefined, signal);
+    return buildSnapshot(lists.services, lists.tasks, lists.nodes);
+}
+
+/** The three lists a snapshot is built from, each one call. */
+export type SnapshotList = 'services' | 'tasks' | 'nodes';
+export const SNAPSHOT_LISTS: readonly SnapshotList[] = ['services', 'tasks', 'nodes'];
+
+export interface SnapshotLists {
+    services: Service[];
+    tasks: Task[];
+    nodes: Node[];
+}
+
+/**
+ * Reads the lists named (one call each, at once) and keeps the others from `previous`; with no `previous`, reads all
+ * three. When the tasks are newer than the services, the services' task counts (`ServiceStatus`, which the engine
+ * computes from the tasks when it lists services) are counted again from the new tasks, so the view's counts agree
+ * with the tasks it shows.
+ */
+export async function readSnapshotLists(source: SnapshotSource, lists: Iterable<SnapshotList>, previous?: SnapshotLists, signal?: AbortSignal): Promise<SnapshotLists> {
+    const wanted = new Set<SnapshotList>(previous ? lists : SNAPSHOT_LISTS);
     const [services, tasks, nodes] = await Promise.all([
-        source.listServices(undefined, { status: true }, { signal }),
-        source.listTasks(undefined, { signal }),
-        source.listNodes(undefined, { signal }),
+        wanted.has('services') ? source.listServices(undefined, { status: true }, { signal }) : undefined,
+        wanted.has('tasks') ? source.listTasks(undefined, { signal }) : undefined,
+        wanted.has('nodes') ? source.listNodes(undefined, { signal }) : undefined,
     ]);
-    return buildSnapshot(services, tasks, nodes);
+    const freshTasks = tasks ?? previous!.tasks;
+    return {
+        services: services ?? (tasks ? withTaskCounts(previous!.services, freshTasks) : previous!.services),
+        tasks: freshTasks,
+        nodes: nodes ?? previous!.nodes,
+    };
+}
+
+/**
+ * `ServiceStatus` counted from `tasks` as the engine counts it for `GET /services?status=true` (swarmkit
+ * `manager/controlapi/service.go` ListServiceStatuses): running = tasks in state running (of the job's current
+ * iteration for jobs); desired = the replicas (replicated), MaxConcurrent (replicated job), or the tasks meant to run
+ * or to complete (global, global job); completed = the current iteration's completed tasks (jobs).
+ * Services read without a status keep none.
+ */
+export function withTaskCounts(services: readonly Service[], tasks: readonly Task[]): Service[] {
+    const byService = new Map<string, Task[]>();
+    for (const task of tasks) {
+        const list = byService.get(task.ServiceID) ?? [];
+        list.push(task);
+        byService.set(task.ServiceID, list);
+    }
+    return services.map((service) => {
+        if (!service.ServiceStatus) return service;
+        const mode = service.Spec.Mode;
+        const global = !mode?.Replicated && !mode?.ReplicatedJob;
+        const iteration = service.JobStatus?.JobIteration.Index;
+        let running = 0;
+        let desired = mode?.Replicated ? mode.Replicated.Replicas ?? 1 : mode?.ReplicatedJob ? mode.ReplicatedJob.MaxConcurrent ?? 1 : 0;
+        let completed = 0;
+        for (const task of byService.get(service.ID) ?? []) {
+            if (iteration !== undefined) {
+                if (task.JobIteration?.Index !== iteration) continue;
+                if (task.Status.State === 'complete') completed++;
+            }
+            if (task.Status.State === 'running') running++;
+            if (global && task.DesiredState === 'running') desired++;
+            if (global && task.Status.State !== 'complete' && task.DesiredState === 'complete') desired++;
+        }
+        const status = { ...service.ServiceStatus, RunningTasks: running, DesiredTasks: desired };
+        if (iteration !== undefined) status.CompletedTasks = completed;
+        return { ...service, ServiceStatus: status };
+    });
 }

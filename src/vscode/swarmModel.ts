@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { isCancellation } from '../core/cancellation';
 import { FreshReads } from '../core/fresh-reads';
-import { readSnapshot, type SwarmSnapshot } from '../core/swarm-snapshot';
+import { FOLLOWED_EVENT_TYPES, SwarmFollower } from '../core/swarm-follow';
+import { SNAPSHOT_LISTS, buildSnapshot, readSnapshotLists, type SnapshotLists, type SwarmSnapshot } from '../core/swarm-snapshot';
 import type { DockerSession } from './dockerSession';
 
 type SwarmState =
@@ -10,18 +11,16 @@ type SwarmState =
     | { kind: 'unreachable'; message: string }
     | { kind: 'notManager'; message: string };
 
-// Automatic refreshes are debounced: a rolling update emits dozens of events a second.
-const DEBOUNCE_MS = 500;
 // Events are the source of truth; this slow poll only covers events the engine did not send.
 const FALLBACK_POLL_MS = 60_000;
 const RECONNECT_MIN_MS = 1_000;
 const RECONNECT_MAX_MS = 10_000;
-const EVENT_TYPES = ['service', 'node', 'container', 'config', 'secret', 'network'];
 
 /**
  * The one reader of swarm state for the views and the CodeLens. It runs only while someone holds
  * it (a visible view, a visible compose editor): then it follows the engine's event stream,
- * refreshes with a constant number of list calls, reconnects by itself when the engine comes
+ * re-reads only the lists an event can have changed (each one call, whatever the number of stacks;
+ * ../core/swarm-follow.ts decides which and when), reconnects by itself when the engine comes
  * back, and polls slowly as a fallback.
  */
 export class SwarmModel implements vscode.Disposable {
@@ -29,7 +28,12 @@ export class SwarmModel implements vscode.Disposable {
     private readonly changeEmitter = new vscode.EventEmitter<SwarmState>();
     private holders = 0;
     private running: AbortController | undefined;
-    private debounceTimer: NodeJS.Timeout | undefined;
+    /** What the events of the current run make stale, and when to read it. */
+    private follower: SwarmFollower | undefined;
+    /** The lists the snapshot was built from; reads of only some lists keep the others. */
+    private lists: SnapshotLists | undefined;
+    /** Set by refresh(): the next read fetches all three lists, whatever the events said. */
+    private refreshAll = false;
     private pollTimer: NodeJS.Timeout | undefined;
     /** Reads handed to refresh() callers: each gets one that started after its call; stop() aborts the one in flight. */
     private readonly reads = new FreshReads((signal) => this.readState(signal));
@@ -81,21 +85,14 @@ export class SwarmModel implements vscode.Disposable {
      * never the result of a read that began before the caller's change.
      */
     refresh(): Promise<void> {
+        this.refreshAll = true;
         return this.reads.request();
-    }
-
-    /** Schedules a refresh after the burst of events settles. */
-    scheduleRefresh(): void {
-        if (this.debounceTimer) clearTimeout(this.debounceTimer);
-        this.debounceTimer = setTimeout(() => {
-            this.debounceTimer = undefined;
-            void this.refresh();
-        }, DEBOUNCE_MS);
     }
 
     private start(): void {
         const controller = new AbortController();
         this.running = controller;
+        this.follower = new SwarmFollower(() => void this.reads.request());
         // On the next turn: a view visible at start-up holds the model during activate(), which must not load the
         // Docker client (the first read and the event stream need it).
         setImmediate(() => {
@@ -111,18 +108,35 @@ export class SwarmModel implements vscode.Disposable {
         // A read in flight would otherwise land after the stop (or after the client changed) and show stale state.
         this.reads.abort();
         this.running = undefined;
+        this.follower?.dispose();
+        this.follower = undefined;
+        // The next run may talk to another endpoint: its first read reads everything.
+        this.lists = undefined;
         if (this.pollTimer) clearInterval(this.pollTimer);
-        if (this.debounceTimer) clearTimeout(this.debounceTimer);
         this.pollTimer = undefined;
-        this.debounceTimer = undefined;
     }
 
     private async readState(signal: AbortSignal): Promise<void> {
+        const follower = this.follower;
+        if (this.refreshAll) follower?.markAllStale();
+        this.refreshAll = false;
+        // Without a follower (a refresh while no one holds the model) there are no events to go by: read everything.
+        const lists = follower ? follower.takeStale() : [...SNAPSHOT_LISTS];
+        const previous = this.lists;
+        if (lists.length === 0 && previous) return;
         try {
-            const snapshot = await readSnapshot(this.session.client, signal);
-            if (signal.aborted) return;
-            this.setState({ kind: 'ready', snapshot });
+            const read = await readSnapshotLists(this.session.client, lists, previous, signal);
+            if (signal.aborted) {
+                follower?.readFailed(lists);
+                return;
+            }
+            this.lists = read;
+            this.setState({ kind: 'ready', snapshot: buildSnapshot(read.services, read.tasks, read.nodes) });
+            follower?.readDone(read.tasks, previous?.tasks);
         } catch (error) {
+            // Whatever was read before may be stale now: the next read reads everything.
+            this.lists = undefined;
+            follower?.readFailed(SNAPSHOT_LISTS);
             if (signal.aborted || isCancellation(error)) return;
             const message = error instanceof Error ? error.message : String(error);
             // The client that failed has loaded the Docker modules already; activation does not load them.
@@ -152,14 +166,13 @@ export class SwarmModel implements vscode.Disposable {
         let reconnecting = false;
         while (!signal.aborted) {
             try {
-                const events = await this.session.client.events({ filters: { type: EVENT_TYPES } }, signal);
+                const events = await this.session.client.events({ filters: { type: FOLLOWED_EVENT_TYPES } }, signal);
                 delay = RECONNECT_MIN_MS;
                 // Connected again after a gap: what happened meanwhile is unknown, so read everything.
                 // (The first connection needs no read of its own: start() has just made one.)
                 if (reconnecting) void this.refresh();
                 for await (const event of events) {
-                    void event;
-                    this.scheduleRefresh();
+                    this.follower?.onEvent(event);
                 }
             } catch (error) {
                 if (signal.aborted || isCancellation(error)) return;
