@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { SwarmStacksApi } from '../../src/extension';
 import { formatDiagnostic } from '../../src/core/diagnostics';
 import { lintCompose } from '../../src/core/stack/lint';
+import { generateCompose } from '../../bench/codelens';
 
 const EXTENSION_ID = 'swarm-stacks.swarm-stacks';
 const WAIT_MS = 15_000;
@@ -60,6 +61,39 @@ describe('Problems panel = swarm-stacks lint', function () {
             'services:\n  web:\n    image: nginx:1.25\n    secrets:\n      - source: a\n        target: shared\n      - source: b\n        target: shared\nsecrets:\n  a:\n    external: true\n  b:\n    external: true\n',
         'digest/docker-compose.yml': 'services:\n  web:\n    image: nginx@sha256:0123456789abcdef0123456789abcdef\n',
     };
+
+    it('a 500-service file: a mistake typed into one service shows on its line as lint has it, and goes when undone (times printed)', async () => {
+        // The editor parses such a file by pieces after its first version: what it shows must stay what lint says.
+        const file = path.join(dir, 'big', 'docker-compose.yml');
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, generateCompose(500));
+        const uri = vscode.Uri.file(file);
+        let started = Date.now();
+        const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
+        // A valid file has no problem: wait for the diagnostics to be computed through a first mistake instead.
+        const line = editor.document.getText().split('\n').findIndex((l) => l === '  svc250:') + 9;
+        assert.match(editor.document.lineAt(line).text, /^ {6}replicas: \d+$/);
+        const atOpen = Date.now() - started;
+        const typeAndWait = async (replicas: string, expect: (found: string[]) => boolean, what: string): Promise<{ ms: number; found: string[] }> => {
+            started = Date.now();
+            const ok = await editor.edit((edit) => edit.replace(editor.document.lineAt(line).range, `      replicas: ${replicas}`));
+            assert.ok(ok, 'the edit applied');
+            const found = await waitFor(what, () => (expect(problemsOf(uri)) ? problemsOf(uri) : undefined), 30_000);
+            return { ms: Date.now() - started, found };
+        };
+        const broken = await typeAndWait('"many"', (found) => found.length > 0, 'the replicas problem');
+        const lint = lintCompose([{ path: file, text: editor.document.getText() }], { env: process.env }).diagnostics.map(formatDiagnostic);
+        assert.deepStrictEqual(broken.found, lint);
+        assert.ok(lint.some((l) => l.startsWith(`${file}:${line + 1}:`)), lint.join('\n'));
+        const fixed = await typeAndWait('3', (found) => found.length === 0, 'the problem to go');
+        const again = await typeAndWait('"x"', (found) => found.length > 0, 'the problem again');
+        assert.deepStrictEqual(again.found, lintCompose([{ path: file, text: editor.document.getText() }], { env: process.env }).diagnostics.map(formatDiagnostic));
+        console.log(
+            `500 services (${editor.document.lineCount} lines): opened in ${atOpen} ms; from an edit to its Problems (debounce included): ` +
+                `${broken.ms} ms (first), ${fixed.ms} ms, ${again.ms} ms`,
+        );
+        await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    });
 
     for (const [relative, text] of Object.entries(cases)) {
         it(`${path.dirname(relative)}: the same lines as lint, the conversion's error included`, async () => {

@@ -30,6 +30,8 @@ export class ComposeDiagnostics implements vscode.Disposable {
     private readonly timers = new Map<string, NodeJS.Timeout>();
     /** Last validation time per document (ms): big files wait longer after a keystroke, so that typing never queues runs. */
     private readonly durations = new Map<string, number>();
+    /** Documents validated at least once since they were opened. */
+    private readonly validated = new Set<string>();
     /** Per compose document: every file it has diagnostics for (the document itself, haproxy.cfg, .env, env_file). */
     private readonly contributions = new Map<string, Map<string, vscode.Diagnostic[]>>();
     private readonly subscriptions: vscode.Disposable[] = [];
@@ -122,7 +124,11 @@ export class ComposeDiagnostics implements vscode.Disposable {
             ...(stackName !== undefined && stackNameProblem(stackName) === undefined ? { stackName } : {}),
         });
         const elapsed = performance.now() - start;
-        this.durations.set(document.uri.toString(), elapsed);
+        // The first run of a document parses it whole and may load the lint's modules: the runs after an edit parse
+        // by pieces and cost a fraction of it, so only those set the wait after the next keystroke.
+        const key = document.uri.toString();
+        if (this.validated.has(key)) this.durations.set(key, elapsed);
+        this.validated.add(key);
         if (elapsed > SLOW_MS) this.services.log.debug(`Validating ${path.basename(file)} took ${elapsed.toFixed(0)} ms`);
 
         const byFile = new Map<string, vscode.Diagnostic[]>();
@@ -156,6 +162,7 @@ export class ComposeDiagnostics implements vscode.Disposable {
         if (pending) clearTimeout(pending);
         this.timers.delete(key);
         this.durations.delete(key);
+        this.validated.delete(key);
         const previous = this.contributions.get(key);
         if (!previous) return;
         this.contributions.delete(key);
