@@ -367,12 +367,17 @@ function loadComposeInner(files: string[] | LoadInputFile[], options: LoadOption
     const notes: MergeNote[] = [];
     const merged = good.length > 0 ? mergeConfigs(good.map((s) => s.value as Obj), notes) : undefined;
 
-    // locate map: later files override
-    const locMap = new Map<string, { src: SourceFile; loc: SourceLoc }>();
-    for (const s of states) for (const [k, loc] of s.src.locs) locMap.set(k, { src: s.src, loc });
+    // where a merged value is written: the last file that writes it (later files override)
+    const lookUp = (key: string): { src: SourceFile; loc: SourceLoc } | undefined => {
+        for (let i = states.length - 1; i >= 0; i--) {
+            const loc = states[i].src.locs.get(key);
+            if (loc) return { src: states[i].src, loc };
+        }
+        return undefined;
+    };
     const locate = (path: (string | number)[], preferKey = true): Located | undefined => {
         for (let n = path.length; n >= 0; n--) {
-            const hit = locMap.get(pathKey(path.slice(0, n)));
+            const hit = lookUp(pathKey(path.slice(0, n)));
             if (hit) {
                 const span = (preferKey || n < path.length) && hit.loc.key ? hit.loc.key : hit.loc.value;
                 return { file: hit.src.file, range: hit.src.range(span) };

@@ -45,9 +45,71 @@ export function pathKey(path: readonly PathSeg[]): string {
     return path.join('\u0001');
 }
 
+/**
+ * Where each value of a file is written, by pathKey. A parse by pieces (YamlPieces) lends each piece's own map,
+ * shifted to where the piece starts, instead of copying thousands of entries for every version.
+ */
+export class SourceLocs {
+    private readonly own = new Map<string, SourceLoc>();
+    /** Pieces by the first segment of their paths (top-level entries), and services by name. */
+    private readonly top = new Map<string, LentLocs>();
+    private readonly services = new Map<string, LentLocs>();
+
+    set(key: string, loc: SourceLoc): void {
+        this.own.set(key, loc);
+    }
+
+    /** A piece's map: its keys are paths below `services` (a service's piece) or from the root (a top-level entry). */
+    lend(first: string, locs: Map<string, SourceLoc>, shift: number, service: boolean): void {
+        (service ? this.services : this.top).set(first, { locs, shift });
+    }
+
+    get(key: string): SourceLoc | undefined {
+        const own = this.own.get(key);
+        if (own || (this.top.size === 0 && this.services.size === 0)) return own;
+        const cut = key.indexOf('\u0001');
+        const first = cut === -1 ? key : key.slice(0, cut);
+        if (first === 'services' && cut !== -1 && this.services.size > 0) {
+            const below = key.slice(cut + 1);
+            const end = below.indexOf('\u0001');
+            const lent = this.services.get(end === -1 ? below : below.slice(0, end));
+            return lent && shifted(lent.locs.get(below), lent.shift);
+        }
+        const lent = this.top.get(first);
+        return lent && shifted(lent.locs.get(key), lent.shift);
+    }
+
+    has(key: string): boolean {
+        return this.get(key) !== undefined;
+    }
+
+    /** This map's own entries (a piece's, which a parse by pieces lends). */
+    ownEntries(): Map<string, SourceLoc> {
+        return this.own;
+    }
+
+    *[Symbol.iterator](): IterableIterator<[string, SourceLoc]> {
+        yield* this.own;
+        for (const lent of this.top.values()) for (const [key, loc] of lent.locs) if (key !== '') yield [key, shifted(loc, lent.shift)!];
+        for (const lent of this.services.values()) for (const [key, loc] of lent.locs) if (key !== '') yield [`services\u0001${key}`, shifted(loc, lent.shift)!];
+    }
+}
+
+interface LentLocs {
+    locs: Map<string, SourceLoc>;
+    shift: number;
+}
+
+function shifted(loc: SourceLoc | undefined, by: number): SourceLoc | undefined {
+    if (!loc || by === 0) return loc;
+    const out: SourceLoc = { value: [loc.value[0] + by, loc.value[1] + by] };
+    if (loc.key) out.key = [loc.key[0] + by, loc.key[1] + by];
+    return out;
+}
+
 export class SourceFile {
     readonly lineCounter = new LineCounter();
-    readonly locs = new Map<string, SourceLoc>();
+    readonly locs = new SourceLocs();
     constructor(
         readonly file: string,
         readonly text: string,
@@ -451,7 +513,8 @@ export class YamlPieces {
             let nodes = 2;
             let aliasNodes = 0;
             /** Adds a piece's single entry at `prefix`, its source map shifted to where the piece starts; false when it cannot stand for the whole. */
-            const addPiece = (span: PieceSpan, into: Record<string, unknown>, prefix: string, depthBelow: number): boolean => {
+            const addPiece = (span: PieceSpan, into: Record<string, unknown>, service: boolean): boolean => {
+                const depthBelow = service ? 1 : 0;
                 const piece = this.pieceOf(file, text.slice(span.start, span.end), limits, used);
                 if (!piece || !piece.stats) return false;
                 const value = piece.value as Record<string, unknown> | null;
@@ -462,12 +525,7 @@ export class YamlPieces {
                 aliasNodes += piece.stats.aliasNodes;
                 if (piece.stats.deepest + depthBelow > limits.maxDepth) return false;
                 setOwn(into, span.key, value[span.key]);
-                for (const [key, loc] of piece.source.locs) {
-                    if (key === '') continue;
-                    const shifted: SourceLoc = { value: [loc.value[0] + span.start, loc.value[1] + span.start] };
-                    if (loc.key) shifted.key = [loc.key[0] + span.start, loc.key[1] + span.start];
-                    source.locs.set(prefix + key, shifted);
-                }
+                source.locs.lend(span.key, piece.source.locs.ownEntries(), span.start, service);
                 return true;
             };
             /** The value span of a piece's mapping (what the one parse gives the mapping its entries make up). */
@@ -478,12 +536,12 @@ export class YamlPieces {
             if (layout.top.length > limits.maxKeysPerMapping || layout.services.length > limits.maxKeysPerMapping) return undefined;
             for (let i = 0; i < layout.top.length; i++) {
                 if (i !== layout.servicesAt) {
-                    if (!addPiece(layout.top[i], root, '', 0)) return undefined;
+                    if (!addPiece(layout.top[i], root, false)) return undefined;
                     continue;
                 }
                 if (Object.prototype.hasOwnProperty.call(root, 'services')) return undefined;
                 const services: Record<string, unknown> = {};
-                for (const service of layout.services) if (!addPiece(service, services, 'services\u0001', 1)) return undefined;
+                for (const service of layout.services) if (!addPiece(service, services, true)) return undefined;
                 setOwn(root, 'services', services);
                 const first = mapSpan(layout.services[0]);
                 const last = mapSpan(layout.services[layout.services.length - 1]);
