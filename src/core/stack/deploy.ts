@@ -50,13 +50,20 @@ export interface DeployOptions {
 /** Everything `deploy` needs to know before it may send anything. */
 export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stackName: string, options: DeployOptions): Promise<DeployPlan> {
     const call: CallOptions = { signal: options.signal };
-    const info = await engine.info(call);
+    // The engine answers /info slowest of these reads (10-15 ms): the stack's state is read meanwhile. On a node that
+    // is not a manager those reads fail too, and the answer to /info is what is reported.
+    const infoRead = engine.info(call);
+    const stateRead = (async () => {
+        const rotation = options.rotateConfigs ? await prepareRotation(engine, specs, call) : undefined;
+        return { rotation, existing: await readExistingState(engine, rotation ? rotation.specs : specs, stackName, call) };
+    })();
+    stateRead.catch(() => undefined);
+    const info = await infoRead;
     if (!info.swarm.controlAvailable) {
         throw new Error(NOT_A_MANAGER_MESSAGE);
     }
-    const rotation = options.rotateConfigs ? await prepareRotation(engine, specs, call) : undefined;
+    const { rotation, existing } = await stateRead;
     if (rotation) specs = rotation.specs;
-    const existing = await readExistingState(engine, specs, stackName, call);
 
     // IDs of the secrets and configs the services reference: the existing ones now, a placeholder
     // for the ones this deploy creates (their services then differ and are updated anyway).
