@@ -5,7 +5,17 @@ async function run(args: string[]): Promise<number> {
     if (args[0] !== undefined && !args[0].startsWith('-') && args[0] !== 'help' && !isStackVerb(args[0])) {
         await Promise.all([import('./cli/project-verbs'), import('./cli/registry-verbs'), import('./cli/node-verbs'), import('./cli/history-verbs')]);
     }
-    return runCli(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+    // Node builds process.stdout and process.stderr on first use (a pipe's costs about a millisecond): a command that
+    // writes nothing to stderr never builds it.
+    return runCli(args, {
+        get stdout() {
+            return process.stdout;
+        },
+        get stderr() {
+            return process.stderr;
+        },
+        env: process.env,
+    });
 }
 
 // Exit codes: 0 success, 1 failure (one-line reason on stderr), 2 usage error.

@@ -18,6 +18,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vm from 'vm';
+import { isAscii } from 'buffer';
 import { createRequire, wrap } from 'module';
 
 export interface CachedRun {
@@ -71,7 +72,9 @@ export function runCached(run: CachedRun): CacheReport {
 
 /** Evaluates one CommonJS file through the cache `cacheFile` (none when undefined). */
 function evaluateCached(file: string, cacheFile: string | undefined, mayStore: () => boolean, require: NodeRequire | ((request: string) => unknown)): { outcome: CacheOutcome; exports: unknown } {
-    const source = fs.readFileSync(file, 'utf8');
+    const bytes = fs.readFileSync(file);
+    // esbuild writes ASCII (non-ASCII characters escaped): read as one-byte text, which V8 takes without decoding.
+    const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
     const stat = fs.statSync(file);
     // The header: which file the cache was made from, then how many runs stored it.
     const made = `${MAGIC} ${stat.size} ${stat.mtimeMs} ${process.version} `;
