@@ -105,7 +105,7 @@ export interface FollowTiming {
     settleMaxMs: number;
 }
 
-export const FOLLOW_TIMING: FollowTiming = { windowMs: 250, confirmMs: 200, confirmReads: 4, settleMinMs: 250, settleMaxMs: 8_000 };
+export const FOLLOW_TIMING: FollowTiming = { windowMs: 400, confirmMs: 200, confirmReads: 4, settleMinMs: 250, settleMaxMs: 8_000 };
 
 /**
  * The schedule of reads for one follower of the event stream. `requestRead` is called when a read should start; the
