@@ -12,11 +12,15 @@
  */
 import { createHash } from 'crypto';
 import { hostname, userInfo } from 'os';
-import { gunzipSync, gzipSync } from 'zlib';
 import type { Config, Network, NetworkCreateRequest, Service, ServiceSpec } from '../specs';
 import type { CallOptions, StackEngine } from './engine';
 import { NAMESPACE_LABEL, descopedName, naturalCompare, stackLabelFilter } from './names';
 import { diffSpecs } from './spec-diff';
+
+/** zlib on first use: every deploy loads this module, and one that changes nothing records no revision. */
+function zlib(): typeof import('zlib') {
+    return require('zlib') as typeof import('zlib');
+}
 
 /** Marks a config as a Swarm Stacks revision; the value is the revision number. */
 export const REVISION_LABEL = 'io.github.swarm-stacks.revision';
@@ -108,7 +112,7 @@ export function composeContentHash(contents: readonly (string | Uint8Array)[]): 
 
 /** The config that stores a payload; throws when it would exceed what swarmkit accepts. */
 export function encodeRevision(payload: RevisionPayload): { Name: string; Labels: Record<string, string>; Data: string } {
-    const compressed = gzipSync(Buffer.from(JSON.stringify(payload)));
+    const compressed = zlib().gzipSync(Buffer.from(JSON.stringify(payload)));
     if (compressed.length > MAX_REVISION_BYTES) {
         throw new Error(`the revision is ${Math.ceil(compressed.length / 1024)} KiB compressed; swarm configs hold at most ${MAX_REVISION_BYTES / 1024} KiB`);
     }
@@ -144,7 +148,7 @@ export function decodeRevision(config: Config, stack: string): HistoryEntry {
     }
     let parsed: unknown;
     try {
-        parsed = JSON.parse(gunzipSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES }).toString('utf8'));
+        parsed = JSON.parse(zlib().gunzipSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES }).toString('utf8'));
     } catch (error) {
         const tooBig = (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || /larger than|maxOutputLength|buffer/i.test(String(error));
         return refuse(tooBig ? `its content inflates past ${MAX_INFLATED_BYTES / 1024 / 1024} MiB` : 'its content is not a compressed JSON revision');
