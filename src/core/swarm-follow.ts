@@ -13,7 +13,7 @@
  *   node, or no node yet) are read again after a pause that doubles while nothing changes.
  * Nothing here talks to the engine: the caller reads the lists `takeStale()` names and reports the tasks it got.
  */
-import type { Task } from './specs';
+import type { Node, Task } from './specs';
 import { SNAPSHOT_LISTS, type SnapshotList } from './swarm-snapshot';
 
 /** The fields of an engine event this reads (`GET /events`). */
@@ -168,8 +168,11 @@ export class SwarmFollower {
         for (const list of lists) this.stale.add(list);
     }
 
-    /** A read completed; `tasks` is the task list the picture now shows, `before` the one it showed. */
-    readDone(tasks: readonly Task[], before: readonly Task[] | undefined): void {
+    /**
+     * A read completed; `tasks` is the task list the picture now shows, `before` the one it showed, `nodes` the node
+     * list it shows.
+     */
+    readDone(tasks: readonly Task[], before: readonly Task[] | undefined, nodes: readonly Node[] = []): void {
         if (this.disposed) return;
         const byId = new Map(tasks.map((task) => [task.ID, task]));
         for (const [id, announcement] of this.announced) {
@@ -182,7 +185,9 @@ export class SwarmFollower {
             this.followUp(this.timing.confirmMs);
             return;
         }
-        const unheard = tasks.filter((task) => isSettling(task) && !(task.NodeID && this.heardNodes.has(task.NodeID)));
+        // Tasks on a node that is down change when it comes back, which a node event tells.
+        const down = new Set(nodes.filter((node) => node.Status.State !== 'ready').map((node) => node.ID));
+        const unheard = tasks.filter((task) => isSettling(task) && !(task.NodeID && (this.heardNodes.has(task.NodeID) || down.has(task.NodeID))));
         if (unheard.length === 0) {
             this.settleDelay = this.timing.settleMinMs;
             return;

@@ -132,7 +132,7 @@ export class SwarmModel implements vscode.Disposable {
             }
             this.lists = read;
             this.setState({ kind: 'ready', snapshot: buildSnapshot(read.services, read.tasks, read.nodes) });
-            follower?.readDone(read.tasks, previous?.tasks);
+            follower?.readDone(read.tasks, previous?.tasks, read.nodes);
         } catch (error) {
             // Whatever was read before may be stale now: the next read reads everything.
             this.lists = undefined;

@@ -149,6 +149,11 @@ describe('following the swarm from its events', () => {
         assert.deepEqual(timers.pending(), [250], 'a change brings the next look close again');
         follower.readDone([task('w1', 'running', 'running', 'worker')], moved);
         assert.deepEqual(timers.pending(), [], 'nothing settling: no polling');
+        const lost: Node = { ...meta, ID: 'worker', Spec: {}, Status: { State: 'down' } };
+        follower.readDone([task('w1', 'running', 'shutdown', 'worker')], undefined, [lost]);
+        assert.deepEqual(timers.pending(), [], 'a task on a node that is down changes when the node is back: a node event');
+        follower.readDone([task('w1', 'running', 'shutdown', 'worker')], undefined, [{ ...lost, Status: { State: 'ready' } }]);
+        assert.deepEqual(timers.pending(), [250]);
         follower.dispose();
     });
 
