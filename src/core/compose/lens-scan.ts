@@ -106,26 +106,16 @@ function scan(lines: Line[]): ComposePlacement {
 
 function scanServices(lines: Line[], from: number, to: number, services: ServicePlacement[]): void {
     if (from >= to) return;
-    const indent = lines[from].indent;
-    const seen = new Set<string>();
-    for (let i = from; i < to; ) {
-        const line = lines[i];
-        if (line.indent !== indent) throw new NotScannable();
-        const entry = keyLine(line);
-        if (entry.key === '<<') throw new NotScannable();
-        const end = blockEnd(lines, i, indent);
-        if (!seen.has(entry.key)) {
-            seen.add(entry.key);
-            const service: ServicePlacement = { key: entry.key, keyLine: line.index, keyRange: range(line, entry.keyStart, entry.keyEnd) };
-            if (isEmptyValue(entry.value)) {
-                if (end > i + 1) scanServiceBody(lines, i + 1, end, indent, service);
-            } else {
-                // `web: null` and the like: a service without a body. Anything else is the parser's.
-                scalarOf(entry, end > i + 1, false);
-            }
-            services.push(service);
+    for (const { entry, at, to: end } of ownKeys(lines, from, to, 0).values()) {
+        const line = entry.line;
+        const service: ServicePlacement = { key: entry.key, keyLine: line.index, keyRange: range(line, entry.keyStart, entry.keyEnd) };
+        if (isEmptyValue(entry.value)) {
+            if (end > at + 1) scanServiceBody(lines, at + 1, end, line.indent, service);
+        } else {
+            // `web: null` and the like: a service without a body. Anything else is the parser's.
+            scalarOf(entry, end > at + 1, false);
         }
-        i = end;
+        services.push(service);
     }
 }
 
