@@ -13,7 +13,6 @@ import * as assert from 'assert';
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -24,6 +23,7 @@ import { assertFreshBundle, CLI, describeRun, docker, run, swarmStacks, type Run
 import { engineClient, TESTBED_NODE_IMAGE } from './support/engine';
 import { uniqueName } from './support/names';
 import { waitFor } from './support/wait';
+import { freePort } from '../support/net';
 
 const DIGEST = /sha256:[a-f0-9]{64}/;
 
@@ -49,16 +49,6 @@ function registryGet(registry: string, apiPath: string, auth: { username: string
 async function registryDigest(registry: string, repo: string, tag: string, auth: { username: string; password: string }): Promise<string | undefined> {
     const r = await registryGet(registry, `/v2/${repo}/manifests/${tag}`, auth, { Accept: 'application/vnd.docker.distribution.manifest.v2+json' });
     return r.status === 200 ? String(r.headers['docker-content-digest']) : undefined;
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.listen(0, '127.0.0.1', () => {
-            const address = server.address();
-            server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-        });
-    });
 }
 
 /** A DOCKER_CONFIG folder whose config.json has these auths. */

@@ -7,8 +7,6 @@
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -23,32 +21,10 @@ import { engineClient, TESTBED_NODE_IMAGE } from './support/engine';
 import { STACK_LABEL, uniqueName } from './support/names';
 import { probeUntil } from './support/probe';
 import { waitFor } from './support/wait';
+import { freePort, headerOf } from '../support/net';
 
 const TESTBED_HAPROXY_IMAGE = 'swarm-stacks-testbed/haproxy:2.6';
 const REPLICAS = 3;
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once('error', reject);
-        server.listen(0, '0.0.0.0', () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-/** One GET to 127.0.0.1: the status and one response header. */
-function headerOf(url: string, header: string): Promise<string | undefined> {
-    return new Promise((resolve) => {
-        const req = http.get(url, { timeout: 2000 }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode === 200 ? String(res.headers[header] ?? '') : undefined));
-        });
-        req.on('timeout', () => req.destroy());
-        req.on('error', () => resolve(undefined));
-    });
-}
 
 const show = (what: string, r: CliRun) => `${what} exited ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
 
@@ -98,9 +74,9 @@ describe('config rotation and verified updates on the real swarm (scaffold → d
             .sort();
 
     it('scaffolds, builds v1 and deploys; the first deploy keeps the plain config name', async () => {
-        const published = await freePort();
-        let stats = await freePort();
-        if (stats === published) stats = await freePort();
+        const published = await freePort('0.0.0.0');
+        let stats = await freePort('0.0.0.0');
+        if (stats === published) stats = await freePort('0.0.0.0');
         url = `http://127.0.0.1:${published}/`;
         const input = completeScaffoldInput({
             variant: 'haproxy-dns',

@@ -8,7 +8,6 @@
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -28,19 +27,9 @@ import { engineClient, TESTBED_NODE_IMAGE } from './support/engine';
 import { STACK_LABEL, uniqueName } from './support/names';
 import { probeUntil as probeUntilAt } from './support/probe';
 import { waitFor } from './support/wait';
+import { freePort } from '../support/net';
 
 const TESTBED_HAPROXY_IMAGE = 'swarm-stacks-testbed/haproxy:2.6';
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once('error', reject);
-        server.listen(0, '0.0.0.0', () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
@@ -88,9 +77,9 @@ describe('seed workflow on the real swarm (scaffold → build → deploy → pro
     const probeUntil = (what: string, predicate: (s: ProbeSummary) => boolean): Promise<ProbeSummary> => probeUntilAt(url, what, predicate);
 
     it('scaffolds the haproxy-dns project into a temporary folder', async () => {
-        const published = await freePort();
-        let stats = await freePort();
-        if (stats === published) stats = await freePort();
+        const published = await freePort('0.0.0.0');
+        let stats = await freePort('0.0.0.0');
+        if (stats === published) stats = await freePort('0.0.0.0');
         url = `http://127.0.0.1:${published}/`;
         const input = completeScaffoldInput({
             variant: 'haproxy-dns',

@@ -7,24 +7,14 @@ import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { freePort } from '../support/net';
 
 const EXTENSION_ID = 'swarm-stacks.swarm-stacks';
 const NODE_IMAGE = 'swarm-stacks-testbed/node:20';
 const AUTH = { username: 'vsc', password: 'vsc-password' };
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.listen(0, '127.0.0.1', () => {
-            const address = server.address();
-            server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-        });
-    });
-}
 
 /** The digest the registry serves for repo:tag, or undefined (basic auth, 127.0.0.1 only). */
 function registryDigest(registry: string, repo: string, tag: string): Promise<string | undefined> {

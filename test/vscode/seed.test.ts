@@ -3,11 +3,11 @@
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { takeScreenshot } from './harness';
+import { freePort } from '../support/net';
 
 interface ProbeOutcome {
     summary: { ok: number; failed: number; hostnames: { hostname: string }[] };
@@ -16,17 +16,6 @@ interface ProbeOutcome {
 
 function docker(...args: string[]): string {
     return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.on('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
 }
 
 describe('the seed workflow in the editor', function () {

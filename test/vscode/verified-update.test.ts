@@ -5,11 +5,10 @@
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { freePort, headerOf } from '../support/net';
 
 interface ProbeOutcome {
     summary: { ok: number; failed: number; hostnames: { hostname: string }[] };
@@ -25,28 +24,6 @@ interface VerifiedOutcome {
 
 function docker(...args: string[]): string {
     return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.on('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-function headerOf(url: string, header: string): Promise<string | undefined> {
-    return new Promise((resolve) => {
-        const req = http.get(url, { timeout: 2000 }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode === 200 ? String(res.headers[header] ?? '') : undefined));
-        });
-        req.on('timeout', () => req.destroy());
-        req.on('error', () => resolve(undefined));
-    });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
