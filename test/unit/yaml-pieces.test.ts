@@ -9,27 +9,7 @@ import * as path from 'path';
 import { DEFAULT_LIMITS, parseYamlSource, YamlPieces, type ParsedYaml } from '../../src/core/compose/yaml-source';
 import { lintParsedCompose } from '../../src/core/stack/lint';
 import { generateCompose } from '../../bench/codelens';
-
-const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures');
-
-function yamlFiles(dir: string): string[] {
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) return yamlFiles(full);
-        return /\.ya?ml$/.test(entry.name) ? [full] : [];
-    });
-}
-
-/** Everything a reader of a parse can see. */
-function seen(parsed: ParsedYaml): unknown {
-    return {
-        ok: parsed.ok,
-        value: parsed.value,
-        diagnostics: parsed.diagnostics,
-        locs: [...parsed.source.locs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
-        lines: parsed.source.lineCounter.lineStarts,
-    };
-}
+import { edit, random, seen, yamlFiles } from './support/yaml-edits';
 
 function assertSameAsWhole(pieces: YamlPieces, text: string, what: string): ParsedYaml {
     const whole = parseYamlSource('/p/docker-compose.yml', text);
@@ -38,49 +18,9 @@ function assertSameAsWhole(pieces: YamlPieces, text: string, what: string): Pars
     return byPieces;
 }
 
-/** A small deterministic generator, so that a failure names an edit that can be replayed. */
-function random(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state * 1664525 + 1013904223) >>> 0;
-        return state / 2 ** 32;
-    };
-}
-
-const BREAKS = ['  "unclosed', '     # note', '   # note', '  x: |', '      text', '    - [1, 2', 'services:', '  web:', '\tx: 1', '  <<: {a: 1}', '---', '  dup: 1', '#c', '', '    image: *x', 'x: &x 1', '  svc0:', '? k', '  - item'];
-
-/** One edit as a user makes them: a line removed, doubled, re-indented, replaced by something odd, or typed into. */
-function edit(text: string, next: () => number): string {
-    const lines = text.split('\n');
-    const at = Math.floor(next() * lines.length);
-    switch (Math.floor(next() * 6)) {
-        case 0:
-            lines.splice(at, 1);
-            break;
-        case 1:
-            lines.splice(at, 0, lines[at] ?? '');
-            break;
-        case 2:
-            lines[at] = next() < 0.5 ? `  ${lines[at]}` : (lines[at] ?? '').replace(/^ {1,2}/, '');
-            break;
-        case 3:
-            lines.splice(at, 0, BREAKS[Math.floor(next() * BREAKS.length)]);
-            break;
-        case 4: {
-            const line = lines[at] ?? '';
-            const col = Math.floor(next() * (line.length + 1));
-            lines[at] = line.slice(0, col) + ' :#"[{x'[Math.floor(next() * 7)] + line.slice(col);
-            break;
-        }
-        default:
-            lines[at] = (lines[at] ?? '').replace(/[0-9]/, '7');
-    }
-    return lines.join('\n');
-}
-
 describe('YAML parse by pieces (the editor, across versions)', function () {
     this.timeout(120_000);
-    const files = yamlFiles(FIXTURES);
+    const files = yamlFiles();
 
     it('every YAML fixture parses by pieces as in one parse', () => {
         assert.ok(files.length >= 60, `${files.length} fixtures`);

@@ -22,7 +22,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node as YNode, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import type { Range } from '../diagnostics';
 import { asInteger } from './lens-scan';
-import { parseYamlSource, resolvePlainScalar, type ParsedYaml } from './yaml-source';
+import { parseYamlSource, pathKey, resolvePlainScalar, type ParsedYaml, type PathSeg } from './yaml-source';
 
 export interface ServicePlacement {
     /** The service key (`web`); the engine name is `<stack>_<key>`. */
@@ -69,6 +69,7 @@ export function placeComposeLenses(text: string): ComposePlacement {
 
 /** Placement of the lenses on an already parsed compose file (the loader's parse of the same text). Never throws. */
 export function placeParsedCompose(parsed: ParsedYaml): ComposePlacement {
+    if (parsed.ok && parsed.writtenOnce) return placeWrittenOnce(parsed);
     if (!parsed.document) return { ...EMPTY, partial: !parsed.ok };
     try {
         return place(parsed.document, parsed);
@@ -155,6 +156,82 @@ function place(doc: Document.Parsed, parsed: ParsedYaml): ComposePlacement {
         result.services.push(svc);
     }
     return result;
+}
+
+/**
+ * The placement read from the parse's value and source map, where every value is written once (no alias, merge key
+ * or tag: `ParsedYaml.writtenOnce`), so that what the parser's nodes would give is there without them.
+ */
+function placeWrittenOnce(parsed: ParsedYaml): ComposePlacement {
+    const source = parsed.source;
+    const rangeAt = (path: PathSeg[], part: 'key' | 'value'): Range | undefined => {
+        const loc = source.locs.get(pathKey(path));
+        const span = loc && (part === 'key' ? loc.key : loc.value);
+        return span && source.range(span);
+    };
+    const root = parsed.value;
+    if (!isRecord(root) || !Object.prototype.hasOwnProperty.call(root, 'services')) return { ...EMPTY };
+    const result: ComposePlacement = { services: [], partial: false };
+    const servicesRange = rangeAt(['services'], 'key');
+    if (servicesRange) {
+        result.servicesLine = servicesRange.start.line;
+        result.servicesRange = servicesRange;
+    }
+    const services = root.services;
+    if (!isRecord(services)) return result;
+    // In the order written (an object lists integer-like keys first).
+    const keyAt = (key: string): number => source.locs.get(pathKey(['services', key]))?.key?.[0] ?? 0;
+    for (const key of Object.keys(services).sort((a, b) => keyAt(a) - keyAt(b))) {
+        const keyRange = rangeAt(['services', key], 'key');
+        if (!keyRange) continue;
+        const svc: ServicePlacement = { key, keyLine: keyRange.start.line, keyRange };
+        const body = services[key];
+        if (isRecord(body)) {
+            const own = (name: string): boolean => Object.prototype.hasOwnProperty.call(body, name);
+            const image = body.image;
+            if (own('image') && isScalarValue(image)) {
+                svc.image = String(image);
+                const k = rangeAt(['services', key, 'image'], 'key');
+                const r = rangeAt(['services', key, 'image'], 'value');
+                if (k) svc.imageLine = k.start.line;
+                if (r) svc.imageRange = r;
+            }
+            const deploy = body.deploy;
+            if (own('deploy') && isRecord(deploy)) {
+                const n = Object.prototype.hasOwnProperty.call(deploy, 'replicas') ? asInteger(deploy.replicas) : undefined;
+                if (n !== undefined) {
+                    svc.replicas = n;
+                    const k = rangeAt(['services', key, 'deploy', 'replicas'], 'key');
+                    const r = rangeAt(['services', key, 'deploy', 'replicas'], 'value');
+                    if (k) svc.replicasLine = k.start.line;
+                    if (r) svc.replicasRange = r;
+                }
+                if (Object.prototype.hasOwnProperty.call(deploy, 'mode') && typeof deploy.mode === 'string') svc.mode = deploy.mode;
+            }
+            const build = body.build;
+            if (own('build')) {
+                if (isScalarValue(build)) {
+                    svc.buildContextHint = String(build);
+                } else if (isRecord(build)) {
+                    const context = Object.prototype.hasOwnProperty.call(build, 'context') ? build.context : undefined;
+                    svc.buildContextHint = isScalarValue(context) ? String(context) : '.';
+                    const dockerfile = Object.prototype.hasOwnProperty.call(build, 'dockerfile') ? build.dockerfile : undefined;
+                    if (isScalarValue(dockerfile)) svc.dockerfileHint = String(dockerfile);
+                }
+            }
+        }
+        result.services.push(svc);
+    }
+    return result;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A scalar other than null (what the parser's placement reads as a value). */
+function isScalarValue(value: unknown): boolean {
+    return value !== null && value !== undefined && typeof value !== 'object';
 }
 
 /** A scalar's value as the loader reads it (plain scalars by go-yaml's rules, quoted ones as strings); undefined for other nodes. */

@@ -16,6 +16,7 @@
 import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, type Document, type Node as YNode, Scalar, type YAMLError } from 'yaml';
 import type { Diagnostic, Range, Severity } from '../diagnostics';
 import { resolvePlainScalar } from './plain-scalar';
+import { readBlockYaml, type BlockRead } from './yaml-block';
 
 export { resolvePlainScalar };
 
@@ -50,13 +51,18 @@ export function pathKey(path: readonly PathSeg[]): string {
  * shifted to where the piece starts, instead of copying thousands of entries for every version.
  */
 export class SourceLocs {
-    private readonly own = new Map<string, SourceLoc>();
+    private own = new Map<string, SourceLoc>();
     /** Pieces by the first segment of their paths (top-level entries), and services by name. */
     private readonly top = new Map<string, LentLocs>();
     private readonly services = new Map<string, LentLocs>();
 
     set(key: string, loc: SourceLoc): void {
         this.own.set(key, loc);
+    }
+
+    /** Takes a whole map as its own entries (one a reader built for this text), instead of copying it. */
+    adopt(locs: Map<string, SourceLoc>): void {
+        this.own = locs;
     }
 
     /** A piece's map: its keys are paths below `services` (a service's piece) or from the root (a top-level entry). */
@@ -161,6 +167,11 @@ export interface ParsedYaml {
      * work on what could be recovered (lens placement). Undefined when the text was refused before parsing.
      */
     document?: Document.Parsed;
+    /**
+     * Every value is written once, where the source map says: the text has no alias, merge key or tag (the block
+     * reader read it). Readers can then take what is written from the value and the source map alone.
+     */
+    writtenOnce?: true;
 }
 
 /**
@@ -240,8 +251,39 @@ export function parseYamlSource(file: string, text: string, limits: Limits = DEF
     return (pieces && pieces.parse(file, text, limits)) ?? parseWhole(file, text, limits);
 }
 
-/** One parse of the whole text (the depth of flow nesting already checked). */
+/**
+ * One parse of the whole text (the depth of flow nesting already checked): by the block reader (yaml-block.ts) where
+ * the text is laid out simply enough for it, which gives the same as the parser in a fraction of the time, else by
+ * the parser.
+ */
 function parseWhole(file: string, text: string, limits: Limits): ParsedYaml & { stats?: WalkStats } {
+    const read = readBlockYaml(text, limits);
+    return read ? fromBlockRead(file, text, limits, read) : parseYamlWithParser(file, text, limits);
+}
+
+function fromBlockRead(file: string, text: string, limits: Limits, read: BlockRead): ParsedYaml & { stats: WalkStats } {
+    const source = new SourceFile(file, text);
+    source.locs.adopt(read.locs);
+    for (const start of read.lineStarts) source.lineCounter.addNewLine(start);
+    const stats = { nodes: read.nodes, aliasNodes: 0, deepest: read.deepest };
+    return withParserDocument({ source, value: read.value, ok: true, diagnostics: [], writtenOnce: true, stats }, file, text, limits);
+}
+
+/**
+ * The parser's document for a parse that did without it, made when first read (lens placement reads it where its
+ * light scan gives up).
+ */
+function withParserDocument<T extends ParsedYaml>(parsed: T, file: string, text: string, limits: Limits): T {
+    let document: Document.Parsed | undefined;
+    Object.defineProperty(parsed, 'document', {
+        enumerable: true,
+        get: () => (document ??= parseYamlWithParser(file, text, limits).document),
+    });
+    return parsed;
+}
+
+/** The YAML parser's reading of the whole text, walked into values and a source map (what the block reader equals). */
+export function parseYamlWithParser(file: string, text: string, limits: Limits): ParsedYaml & { stats?: WalkStats } {
     const source = new SourceFile(file, text);
     const diagnostics: Diagnostic[] = [];
     let docs: Document.Parsed[];
@@ -512,6 +554,7 @@ export class YamlPieces {
             const root: Record<string, unknown> = {};
             let nodes = 2;
             let aliasNodes = 0;
+            let writtenOnce = true;
             /** Adds a piece's single entry at `prefix`, its source map shifted to where the piece starts; false when it cannot stand for the whole. */
             const addPiece = (span: PieceSpan, into: Record<string, unknown>, service: boolean): boolean => {
                 const depthBelow = service ? 1 : 0;
@@ -522,6 +565,7 @@ export class YamlPieces {
                 const keys = Object.keys(value);
                 if (keys.length !== 1 || keys[0] !== span.key || Object.prototype.hasOwnProperty.call(into, span.key)) return false;
                 nodes += piece.stats.nodes;
+                if (!piece.writtenOnce) writtenOnce = false;
                 aliasNodes += piece.stats.aliasNodes;
                 if (piece.stats.deepest + depthBelow > limits.maxDepth) return false;
                 setOwn(into, span.key, value[span.key]);
@@ -558,14 +602,7 @@ export class YamlPieces {
             source.locs.set('', { value: [firstTop, lastTop] });
             source.lineCounter.addNewLine(0);
             for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) source.lineCounter.addNewLine(i + 1);
-            const parsed: ParsedYaml = { source, value: root, ok: true, diagnostics: [] };
-            // The one parse's document, for readers of the parser's nodes (lens placement where the light scan gives up).
-            let document: Document.Parsed | undefined;
-            Object.defineProperty(parsed, 'document', {
-                enumerable: true,
-                get: () => (document ??= parseWhole(file, text, limits).document),
-            });
-            return parsed;
+            return withParserDocument({ source, value: root, ok: true, diagnostics: [], ...(writtenOnce ? { writtenOnce } : {}) }, file, text, limits);
         } finally {
             this.kept = used;
         }
