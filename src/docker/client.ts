@@ -554,17 +554,11 @@ export class DockerClient {
         const timeoutMs = options.timeoutMs ?? this.timeoutMs;
         const stream = await this.openStream(operation, spec, options.signal, timeoutMs, true);
         try {
-            const chunks: Buffer[] = [];
-            for await (const chunk of stream.res) {
-                chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-            }
-            if (!stream.res.complete) {
-                throw connectionLost();
-            }
+            const body = await wholeBody(stream.res);
             return {
                 statusCode: stream.res.statusCode ?? 0,
                 headers: stream.res.headers,
-                body: Buffer.concat(chunks),
+                body,
                 what: `${spec.method} ${spec.path}`,
                 endpoint: this.endpoint.url,
             };
@@ -592,18 +586,29 @@ export class DockerClient {
         }
         this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
         const endpoint = this.endpoint.url;
-        const controller = new AbortController();
+        const exchange: Exchange = { cut: false };
         let timedOut = false;
         let closed = false;
         /** Closed before the answer was complete, on purpose (abort, consumer stopped reading). */
         let stopped = false;
         let timer: NodeJS.Timeout | undefined;
         let res: IncomingMessage | undefined;
+        let fail: (error: unknown) => void = () => undefined;
+        /**
+         * Ends the exchange where it is (its request not yet answered, or its answer being read). The request and the
+         * response are destroyed directly rather than through an AbortSignal given to Node's http: that costs a
+         * signal, listeners and stream plumbing on every request, which a 300-service deploy sends 300 times.
+         */
+        const cut = (): void => {
+            exchange.cut = true;
+            exchange.request?.destroy();
+            res?.destroy();
+            fail(new CancelledError());
+        };
 
         const onUserAbort = (): void => {
             stopped = true;
-            controller.abort();
-            res?.destroy();
+            cut();
         };
         signal?.addEventListener('abort', onUserAbort, { once: true });
         /** Frees the timer and the signal listener (also when the response closes by itself). */
@@ -630,7 +635,7 @@ export class DockerClient {
 
         return new Promise<OpenStream>((resolve, reject) => {
             let settled = false;
-            const fail = (error: unknown): void => {
+            fail = (error: unknown): void => {
                 if (settled) return;
                 settled = true;
                 const mapped = mapError(error);
@@ -640,15 +645,12 @@ export class DockerClient {
             if (timeoutMs !== undefined && timeoutMs > 0) {
                 timer = setTimeout(() => {
                     timedOut = true;
-                    controller.abort();
-                    res?.destroy();
-                    fail(new Error('timeout'));
+                    cut();
                 }, timeoutMs);
             }
-            controller.signal.addEventListener('abort', () => fail(new CancelledError()), { once: true });
 
             // A stream (the answer is read beyond this call) holds its connection for as long as it is read.
-            this.send(operation, timeoutWholeBody ? spec : { ...spec, long: true }, controller.signal, (error, response) => {
+            this.send(operation, timeoutWholeBody ? spec : { ...spec, long: true }, exchange, (error, response) => {
                 if (error || !response) {
                     fail(error);
                     return;
@@ -678,7 +680,7 @@ export class DockerClient {
     private send(
         operation: string,
         spec: RequestSpec,
-        signal: AbortSignal,
+        exchange: Exchange,
         callback: (error: unknown, response?: IncomingMessage) => void,
         isRetry = false,
     ): void {
@@ -694,18 +696,18 @@ export class DockerClient {
                 method: spec.method,
                 path: spec.path + queryString(spec.query),
                 headers: requestHeaders(spec),
-                signal,
                 long: spec.long === true,
             });
         } catch (error) {
             finish(error);
             return;
         }
+        exchange.request = request;
         request.on('error', (error) => {
             const reused = (request as ClientRequest & { reusedSocket?: boolean }).reusedSocket === true;
             if (!done && reused && !isRetry && (spec.method === 'GET' || spec.method === 'HEAD') && isStaleConnection(error)) {
                 done = true;
-                this.send(operation, spec, signal, callback, true);
+                if (!exchange.cut) this.send(operation, spec, exchange, callback, true);
                 return;
             }
             finish(error);
@@ -731,6 +733,28 @@ export class DockerClient {
             request.end();
         }
     }
+}
+
+/** One exchange as openStream follows it: the request in flight (a GET sent again replaces it), and whether it was cut. */
+interface Exchange {
+    request?: ClientRequest;
+    cut: boolean;
+}
+
+/**
+ * A response's whole body. Read by its events rather than an async iterator, which costs a good part of a small
+ * request's time. A response destroyed before its end (cut, or its connection lost) is an error.
+ */
+function wholeBody(res: IncomingMessage): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer | string) => chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)));
+        res.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+        res.once('error', reject);
+        res.once('close', () => {
+            if (!res.complete) reject(connectionLost());
+        });
+    });
 }
 
 interface OpenStream {

@@ -21,7 +21,6 @@ interface EngineRequest {
     /** Path with the query string. */
     path: string;
     headers: Record<string, string>;
-    signal: AbortSignal;
     /**
      * The exchange may hold its connection for long (an event or log stream, a build, a push, a registry
      * lookup): it gets a connection of its own rather than waiting for, or holding up, the shared one.
