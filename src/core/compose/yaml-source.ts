@@ -237,17 +237,6 @@ function nodeSpan(n: YNode | null | undefined): [number, number] {
  * parsed again: an edit in one service of a 500-service file re-parses that service only.
  */
 export function parseYamlSource(file: string, text: string, limits: Limits = DEFAULT_LIMITS, pieces?: YamlPieces): ParsedYaml {
-    // The parser recurses per flow level: tens of thousands of `[` overflow its stack before the
-    // depth limit below could apply, so such nesting is refused before parsing.
-    const deepAt = flowNestingBeyond(text, limits.maxDepth);
-    if (deepAt !== undefined) {
-        const source = new SourceFile(file, text);
-        // The parser fills the line counter as it reads; here it did not read, so fill it directly.
-        source.lineCounter.addNewLine(0);
-        for (let i = text.indexOf('\n'); i !== -1 && i < deepAt; i = text.indexOf('\n', i + 1)) source.lineCounter.addNewLine(i + 1);
-        const diagnostics = [source.diagAt([deepAt, deepAt + 1], 'error', 'limit-depth', `document nesting depth exceeds ${limits.maxDepth}`)];
-        return { source, value: undefined, ok: false, diagnostics };
-    }
     return (pieces && pieces.parse(file, text, limits)) ?? parseWhole(file, text, limits);
 }
 
@@ -258,7 +247,19 @@ export function parseYamlSource(file: string, text: string, limits: Limits = DEF
  */
 function parseWhole(file: string, text: string, limits: Limits): ParsedYaml & { stats?: WalkStats } {
     const read = readBlockYaml(text, limits);
-    return read ? fromBlockRead(file, text, limits, read) : parseYamlWithParser(file, text, limits);
+    if (read) return fromBlockRead(file, text, limits, read);
+    // The parser recurses per flow level: tens of thousands of `[` overflow its stack before the depth limit of the
+    // walk could apply, so such nesting is refused before parsing. (The block reader gives up at the limit.)
+    const deepAt = flowNestingBeyond(text, limits.maxDepth);
+    if (deepAt !== undefined) {
+        const source = new SourceFile(file, text);
+        // The parser fills the line counter as it reads; here it did not read, so fill it directly.
+        source.lineCounter.addNewLine(0);
+        for (let i = text.indexOf('\n'); i !== -1 && i < deepAt; i = text.indexOf('\n', i + 1)) source.lineCounter.addNewLine(i + 1);
+        const diagnostics = [source.diagAt([deepAt, deepAt + 1], 'error', 'limit-depth', `document nesting depth exceeds ${limits.maxDepth}`)];
+        return { source, value: undefined, ok: false, diagnostics };
+    }
+    return parseYamlWithParser(file, text, limits);
 }
 
 function fromBlockRead(file: string, text: string, limits: Limits, read: BlockRead): ParsedYaml & { stats: WalkStats } {
