@@ -6,6 +6,7 @@
 import type { Node, Service, Task } from './specs';
 import type { ConstraintNode } from './nodes/constraints';
 import { explainPendingTask } from './nodes/pending';
+import { textCompare } from './collation';
 import { NAMESPACE_LABEL, descopedName, naturalCompare } from './stack/names';
 
 type UpdateState = 'updating' | 'paused' | 'completed' | 'rollback_started' | 'rollback_paused' | 'rollback_completed';
@@ -131,7 +132,7 @@ function summarizeService(service: Service, tasks: Task[], nodeNames: Map<string
     const shown = tasks
         .filter((t) => t.DesiredState !== 'shutdown' || (TERMINAL_FAILURES.has(t.Status.State ?? '') && now - Date.parse(t.Status.Timestamp ?? t.UpdatedAt) < RECENT_FAILURE_MS))
         .map((t) => summarizeTask(t, name, mode, nodeNames, service, nodes))
-        .sort((a, b) => naturalCompare(a.name, b.name) || (b.since ?? '').localeCompare(a.since ?? ''));
+        .sort((a, b) => naturalCompare(a.name, b.name) || textCompare(b.since ?? '', a.since ?? ''));
     const runningFromTasks = tasks.filter((t) => t.Status.State === 'running' && t.DesiredState === 'running').length;
     const desiredFromSpec = mode === 'replicated' ? spec.Mode?.Replicated?.Replicas ?? 1 : tasks.filter((t) => t.DesiredState === 'running').length;
     const state = service.UpdateStatus?.State as UpdateState | undefined;

@@ -4,6 +4,7 @@
  * read of the service and its tasks. A slow tick covers nodes whose container events this engine
  * does not see. Always bounded by a timeout.
  */
+import { textCompare } from '../collation';
 import { CancelledError, isCancellation } from '../cancellation';
 import type { ContainerSpec, Node, Service, Task } from '../specs';
 import { explainPendingTask } from '../nodes/pending';
@@ -86,7 +87,7 @@ export function assessService(service: Service, tasks: readonly Task[], since = 
     };
     // The newest failures first, one line per distinct error with how often it happened.
     const errorCounts = new Map<string, number>();
-    for (const t of [...tasks].sort((a, b) => (b.Status.Timestamp ?? '').localeCompare(a.Status.Timestamp ?? ''))) {
+    for (const t of [...tasks].sort((a, b) => textCompare(b.Status.Timestamp ?? '', a.Status.Timestamp ?? ''))) {
         if (t.Status.Err && (t.Status.State === 'failed' || t.Status.State === 'rejected')) {
             errorCounts.set(t.Status.Err, (errorCounts.get(t.Status.Err) ?? 0) + 1);
         }
