@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'util';
 import { programHelp, verbHelp } from './usage';
 import { version } from '../../package.json';
 import { formatDiagnostic, sortDiagnostics } from '../core/diagnostics';
-import { isCancellation } from '../core/cancellation';
+import { CancelledError, isCancellation } from '../core/cancellation';
 import type * as LintModule from '../core/stack/lint';
 import type * as DeployModule from '../core/stack/deploy';
 import type * as PlanModule from '../core/stack/plan';
@@ -309,6 +309,10 @@ const rm: Verb = {
             if (result.nothingFound) io.stderr.write(`Nothing found in stack: ${stack}\n`);
             for (const failure of result.failures) io.stderr.write(`${failure}\n`);
             if (result.failures.length) errors.push(`failed to remove some resources from stack: ${stack}`);
+            if (result.waited === 'cancelled') {
+                io.stderr.write(`Stopped waiting: everything of stack ${stack} was removed; the engine goes on stopping its tasks\n`);
+                throw new CancelledError();
+            }
         }
         if (errors.length) throw new Error(errors.join('\n'));
         return 0;

@@ -13,21 +13,10 @@ import type { SwarmStacksApi } from '../../src/extension';
 import type { LogSession } from '../../src/vscode/commands/stack/showServiceLogs';
 import type { ServiceItem, StackItem } from '../../src/vscode/views/stackItems';
 import { takeScreenshot, typeInWorkbench } from './harness';
-import { waitFor } from './wait';
+import { waitFor, within } from './wait';
 
 const BASE_IMAGE = 'swarm-stacks-testbed/node:20';
 const PROXY_IMAGE = 'swarm-stacks-testbed/haproxy:2.6';
-
-/** Settles with the promise, or rejects after `ms` naming what did not settle. */
-function within<T>(what: string, promise: Thenable<T>, ms: number): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-        Promise.resolve(promise).finally(() => clearTimeout(timer)),
-        new Promise<T>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-        }),
-    ]);
-}
 
 function docker(args: string[], cwd?: string): string {
     return execFileSync('docker', args, { encoding: 'utf8', cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 }).trim();

@@ -14,3 +14,14 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
         await new Promise((resolve) => setTimeout(resolve, delay));
     }
 }
+
+/** Settles with the promise, or rejects after `ms` naming what did not settle. */
+export function within<T>(what: string, promise: Thenable<T>, ms: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+        Promise.resolve(promise).finally(() => clearTimeout(timer)),
+        new Promise<T>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+        }),
+    ]);
+}

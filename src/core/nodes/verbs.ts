@@ -4,7 +4,7 @@
  * its spec, and send the whole NodeSpec back with the version just read.
  */
 import type { Node, NodeSpec } from '../specs';
-import { CancelledError } from '../cancellation';
+import { pause } from '../cancellation';
 import { errorKind } from '../stack/engine';
 import type { Availability } from './impact';
 
@@ -83,21 +83,6 @@ function messageOf(error: unknown): string {
 
 function isCommitTimeout(error: unknown): boolean {
     return /DeadlineExceeded|context deadline exceeded/.test(messageOf(error));
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted) return reject(new CancelledError());
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }, ms);
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(new CancelledError());
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
 }
 
 export async function setNodeAvailability(engine: NodeEngine, ref: string, availability: Availability, options: { signal?: AbortSignal } = {}): Promise<NodeVerbResult> {

@@ -4,7 +4,7 @@
  * the update shows what answered before it, a short tail after convergence what answers after it: the old → new
  * shift of versions and hostnames. The update passed when no request failed and the service converged.
  */
-import { CancelledError } from '../cancellation';
+import { pause } from '../cancellation';
 import { probeDuring, renderVersionShift, summarize, versionShift, type ProbeResult, type ProbeSummary, type VersionShift } from '../probe/probe';
 import type { Service } from '../specs';
 import { describeOutcome, waitForService, type ConvergenceOutcome, type ConvergenceProgress } from './converge';
@@ -128,21 +128,6 @@ function answering(samples: readonly ProbeResult[]): Answering {
         if (s.hostname !== undefined) hostnames.add(s.hostname);
     }
     return { versions, hostnames: [...hostnames].sort() };
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted) return reject(new CancelledError());
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(new CancelledError());
-        };
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }, ms);
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

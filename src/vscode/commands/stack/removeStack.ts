@@ -5,7 +5,10 @@ import type { ExtensionServices } from '../../services';
 import { withCancellableProgress } from './progress';
 import { resolveStack } from './targets';
 
-/** Remove Stack: services, then secrets and configs, then networks; volumes stay. */
+/**
+ * Remove Stack: services, then secrets and configs, then networks; volumes stay. Cancel stops the waiting for the
+ * tasks to stop, not the removal (see core/stack/remove.ts).
+ */
 export async function removeStack(services: ExtensionServices, argument?: unknown, options: { skipConfirmation?: boolean } = {}): Promise<void> {
     const stack = await resolveStack(services, argument, vscode.l10n.t('Stack to remove'));
     if (!options.skipConfirmation) {
@@ -31,8 +34,7 @@ export async function removeStack(services: ExtensionServices, argument?: unknow
     );
     void services.model.refresh();
     if (result.nothingFound) throw new Error(vscode.l10n.t('Nothing found in stack: {0}', stack));
-    if (result.failures.length) {
-        for (const failure of result.failures) services.log.error(failure);
-        throw new Error(vscode.l10n.t('Some resources of stack {0} could not be removed: {1}', stack, result.failures.join('; ')));
-    }
+    // One error naming what is left and what holds it; the command's error report puts it in the log.
+    if (result.failures.length) throw new Error(vscode.l10n.t('Stack {0} was only partly removed. {1}', stack, result.failures.join('; ')));
+    if (result.waited === 'cancelled') void vscode.window.showInformationMessage(vscode.l10n.t('Stopped waiting. Stack {0} was removed; the engine goes on stopping its tasks.', stack));
 }
