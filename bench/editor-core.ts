@@ -4,5 +4,6 @@
  */
 export { placeParsedCompose } from '../src/core/compose/lens-placement';
 export { scanComposePlacement } from '../src/core/compose/lens-scan';
-export { DEFAULT_LIMITS, parseYamlSource, YamlPieces } from '../src/core/compose/yaml-source';
+export { readBlockYaml } from '../src/core/compose/yaml-block';
+export { DEFAULT_LIMITS, parseYamlSource, parseYamlWithParser, YamlPieces } from '../src/core/compose/yaml-source';
 export { lintParsedCompose } from '../src/core/stack/lint';

@@ -22,7 +22,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node as YNode, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import type { Range } from '../diagnostics';
 import { asInteger } from './lens-scan';
-import { parseYamlSource, pathKey, resolvePlainScalar, type ParsedYaml, type PathSeg } from './yaml-source';
+import { parseYamlSource, pathKey, resolvePlainScalar, type ParsedYaml, type PathSeg, type SourceLoc } from './yaml-source';
 
 export interface ServicePlacement {
     /** The service key (`web`); the engine name is `<stack>_<key>`. */
@@ -69,7 +69,11 @@ export function placeComposeLenses(text: string): ComposePlacement {
 
 /** Placement of the lenses on an already parsed compose file (the loader's parse of the same text). Never throws. */
 export function placeParsedCompose(parsed: ParsedYaml): ComposePlacement {
-    if (parsed.ok && parsed.writtenOnce) return placeWrittenOnce(parsed);
+    return (parsed.ok ? placeFromValue(parsed) : undefined) ?? placeFromDocument(parsed);
+}
+
+/** The placement read from the parser's nodes (what placeFromValue must equal where it answers). Never throws. */
+export function placeFromDocument(parsed: ParsedYaml): ComposePlacement {
     if (!parsed.document) return { ...EMPTY, partial: !parsed.ok };
     try {
         return place(parsed.document, parsed);
@@ -159,18 +163,24 @@ function place(doc: Document.Parsed, parsed: ParsedYaml): ComposePlacement {
 }
 
 /**
- * The placement read from the parse's value and source map, where every value is written once (no alias, merge key
- * or tag: `ParsedYaml.writtenOnce`), so that what the parser's nodes would give is there without them.
+ * The placement read from a good parse's value and source map, without the parser's nodes (which the block reader
+ * does not make). The source map locates exactly the keys written in the file's own mappings, not what an alias or
+ * a merge key brings in (yaml-source.ts), which is what the placement calls a service's own lines. Undefined where
+ * only the nodes tell: `services` written as an alias, or keyed by one.
  */
-function placeWrittenOnce(parsed: ParsedYaml): ComposePlacement {
+function placeFromValue(parsed: ParsedYaml): ComposePlacement | undefined {
     const source = parsed.source;
+    const locOf = (path: PathSeg[]): SourceLoc | undefined => source.locs.get(pathKey(path));
     const rangeAt = (path: PathSeg[], part: 'key' | 'value'): Range | undefined => {
-        const loc = source.locs.get(pathKey(path));
+        const loc = locOf(path);
         const span = loc && (part === 'key' ? loc.key : loc.value);
         return span && source.range(span);
     };
+    const isAliasAt = (span: [number, number] | undefined): boolean => span !== undefined && source.text.charCodeAt(span[0]) === 0x2a; // `*`
     const root = parsed.value;
-    if (!isRecord(root) || !Object.prototype.hasOwnProperty.call(root, 'services')) return { ...EMPTY };
+    const servicesLoc = locOf(['services']);
+    if (!isRecord(root) || !servicesLoc) return { ...EMPTY };
+    if (isAliasAt(servicesLoc.key) || isAliasAt(servicesLoc.value)) return undefined;
     const result: ComposePlacement = { services: [], partial: false };
     const servicesRange = rangeAt(['services'], 'key');
     if (servicesRange) {
@@ -180,16 +190,19 @@ function placeWrittenOnce(parsed: ParsedYaml): ComposePlacement {
     const services = root.services;
     if (!isRecord(services)) return result;
     // In the order written (an object lists integer-like keys first).
-    const keyAt = (key: string): number => source.locs.get(pathKey(['services', key]))?.key?.[0] ?? 0;
+    const keyAt = (key: string): number => locOf(['services', key])?.key?.[0] ?? 0;
     for (const key of Object.keys(services).sort((a, b) => keyAt(a) - keyAt(b))) {
-        const keyRange = rangeAt(['services', key], 'key');
-        if (!keyRange) continue;
+        // Services a merge key brings are not written here; `"<<"` and alias keys are not services to the nodes' reading.
+        const keySpan = locOf(['services', key])?.key;
+        if (!keySpan || key === '<<' || isAliasAt(keySpan)) continue;
+        const keyRange = source.range(keySpan);
         const svc: ServicePlacement = { key, keyLine: keyRange.start.line, keyRange };
         const body = services[key];
         if (isRecord(body)) {
             const own = (name: string): boolean => Object.prototype.hasOwnProperty.call(body, name);
             const image = body.image;
             if (own('image') && isScalarValue(image)) {
+                // Lines only for a key the service itself writes (located), as for every value below.
                 svc.image = String(image);
                 const k = rangeAt(['services', key, 'image'], 'key');
                 const r = rangeAt(['services', key, 'image'], 'value');

@@ -11,11 +11,14 @@
  *    key (`- value`, `- key: value` for a mapping, `-` with the item below);
  *  - single-line scalars: plain ones, single-quoted ones, and double-quoted ones without escapes;
  *  - flow sequences and mappings that close on the line they open;
- *  - comments, on a line of their own at the indentation of the line that follows, or after a value.
- * It gives up on tabs, control characters, a byte order mark, directives, document markers, anchors, aliases,
- * tags, block scalars, multi-line scalars, merge keys, complex keys, a duplicate key, a mapping or sequence at a
- * column YAML would refuse, and on anything within reach of a limit, so that every error and limit message stays
- * the parser's own. test/unit/yaml-block.test.ts compares it with the parser on every fixture and on generated
+ *  - comments, on a line of their own at the indentation of the line that follows, or after a value;
+ *  - anchors on block values, aliases as block values, and merge keys (`<<: *a`, `<<: [*a, *b]`), expanded and
+ *    counted as the walk in yaml-source.ts expands and counts them (nothing reached through an alias or a merge is
+ *    in the source map).
+ * It gives up on tabs, control characters, a byte order mark, directives, document markers, anchors and aliases
+ * anywhere else, an anchor defined twice, tags, block scalars, multi-line scalars, complex keys, a duplicate key, a
+ * mapping or sequence at a column YAML would refuse, and on anything within reach of a limit, so that every error
+ * and limit message stays the parser's own. test/unit/yaml-block.test.ts compares it with the parser on every fixture and on generated
  * compose files and edits.
  *
  * Ranges follow the parser's nodes: a scalar spans its text (quotes included, trailing spaces and comment not); a
@@ -31,6 +34,8 @@ export interface BlockRead {
     locs: Map<string, SourceLoc>;
     /** Values read, as the parser's walk counts them (every mapping value, sequence item and the root). */
     nodes: number;
+    /** Values reached through an alias or a merge key, as the walk counts them. */
+    aliasNodes: number;
     deepest: number;
     /** Offset where each line starts. */
     lineStarts: number[];
@@ -55,6 +60,7 @@ const DASH = 0x2d;
 const DQUOTE = 0x22;
 const SQUOTE = 0x27;
 const AMPERSAND = 0x26;
+const ASTERISK = 0x2a;
 const COMMA = 0x2c;
 const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
@@ -99,6 +105,15 @@ export function readBlockYaml(text: string, limits: Limits): BlockRead | undefin
     }
 }
 
+/** A value with an anchor, as an alias or a merge key brings it in again. */
+interface Anchored {
+    value: unknown;
+    /** Nodes the walk counts when it walks the value again (its own, and those its aliases bring). */
+    nodes: number;
+    /** Depth of its deepest node below it. */
+    below: number;
+}
+
 interface Read {
     value: unknown;
     /** The node's range as the parser gives it (what the source map records). */
@@ -121,7 +136,9 @@ class BlockReader {
     private readonly lineStarts: number[] = [];
     private readonly locs = new Map<string, SourceLoc>();
     private nodes = 0;
+    private aliasNodes = 0;
     private deepest = 0;
+    private readonly anchors = new Map<string, Anchored>();
 
     constructor(
         private readonly text: string,
@@ -135,7 +152,7 @@ class BlockReader {
         const root = this.block(0, 0, '', 0);
         if (root.next !== this.starts.length || !isRecord(root.read.value)) throw GIVE_UP;
         this.locs.set('', { value: [root.read.start, root.read.end] });
-        return { value: root.read.value, locs: this.locs, nodes: this.nodes, deepest: this.deepest, lineStarts: this.lineStarts };
+        return { value: root.read.value, locs: this.locs, nodes: this.nodes, aliasNodes: this.aliasNodes, deepest: this.deepest, lineStarts: this.lineStarts };
     }
 
     /**
@@ -198,10 +215,25 @@ class BlockReader {
         let tail = start;
         let lastEmptyWithComment = false;
         let entryAt = start;
+        /** Values of merge keys, applied after the mapping's own entries (as the walk does). */
+        const merged: unknown[] = [];
         while (true) {
             if (++keys > this.limits.maxKeysPerMapping - 1) throw GIVE_UP;
             const key = this.key(entryAt, this.contentEnds[line]);
-            if (key === undefined || Object.prototype.hasOwnProperty.call(out, key.name)) throw GIVE_UP;
+            if (key === undefined) throw GIVE_UP;
+            if (key.merge) {
+                const merge = this.mergeSources(line, key.after, column, depth);
+                merged.push(...merge.values);
+                tail = merge.tail;
+                lastEmptyWithComment = false;
+                line++;
+                if (line >= this.starts.length || this.indents[line] < column) break;
+                if (this.indents[line] !== column) throw GIVE_UP;
+                entryAt = this.starts[line] + column;
+                if (text.charCodeAt(entryAt) === DASH && this.isBlank(entryAt + 1, line)) throw GIVE_UP;
+                continue;
+            }
+            if (Object.prototype.hasOwnProperty.call(out, key.name)) throw GIVE_UP;
             const path = depth === 0 ? key.name : `${at}\u0001${key.name}`;
             this.count(depth + 1);
             const value = this.valueAfter(line, key.after, column, path, depth + 1);
@@ -217,7 +249,73 @@ class BlockReader {
         }
         // An empty last value followed by a comment: the parser stretches its range over the comment.
         if (lastEmptyWithComment) throw GIVE_UP;
+        // Earlier merge sources win over later ones, the mapping's own keys over all.
+        for (const source of merged) {
+            if (!isRecord(source)) throw GIVE_UP;
+            for (const [key, value] of Object.entries(source)) if (!Object.prototype.hasOwnProperty.call(out, key)) setOwn(out, key, value);
+        }
         return { read: { value: out, start, end: tail, tail }, next: line };
+    }
+
+    /**
+     * The value of a merge key (`<<: *a` or `<<: [*a, *b]`, on its line): the values it brings, copied. The walk
+     * counts each alias and what it brings at the mapping's own depth, all as reached through an alias.
+     */
+    private mergeSources(line: number, from: number, column: number, depth: number): { values: unknown[]; tail: number } {
+        const text = this.text;
+        const contentEnd = this.contentEnds[line];
+        let at = this.skipSpaces(from, contentEnd);
+        if (at === from) throw GIVE_UP;
+        const values: unknown[] = [];
+        const one = (): void => {
+            const alias = this.alias(at, contentEnd);
+            this.expand(alias.anchored, depth, 1);
+            values.push(copyOf(alias.anchored.value));
+            at = alias.end;
+        };
+        if (text.charCodeAt(at) === ASTERISK) {
+            one();
+        } else if (text.charCodeAt(at) === LBRACKET) {
+            at = this.skipSpaces(at + 1, contentEnd);
+            while (true) {
+                one();
+                at = this.skipSpaces(at, contentEnd);
+                const c = text.charCodeAt(at);
+                if (at >= contentEnd) throw GIVE_UP;
+                if (c === RBRACKET) break;
+                if (c !== COMMA) throw GIVE_UP;
+                at = this.skipSpaces(at + 1, contentEnd);
+            }
+            at++;
+        } else {
+            throw GIVE_UP;
+        }
+        this.restIsComment(at, contentEnd);
+        if (line + 1 < this.starts.length && this.indents[line + 1] > column) throw GIVE_UP;
+        return { values, tail: this.lineEnds[line] };
+    }
+
+    /** An alias at `at` (`*name`, ended by a space or the line's end): the anchored value it names, and its end. */
+    private alias(at: number, contentEnd: number): { anchored: Anchored; end: number } {
+        const text = this.text;
+        if (text.charCodeAt(at) !== ASTERISK) throw GIVE_UP;
+        let end = at + 1;
+        while (end < contentEnd && text.charCodeAt(end) !== SPACE && !isFlowIndicator(text.charCodeAt(end))) end++;
+        const anchored = end > at + 1 ? this.anchors.get(text.slice(at + 1, end)) : undefined;
+        if (!anchored) throw GIVE_UP;
+        return { anchored, end };
+    }
+
+    /**
+     * Counts what an alias brings at `depth` as the walk counts it: every node of the anchored value again, reached
+     * through an alias; `own` more for the alias node itself when it too counts as reached through one (in a merge).
+     */
+    private expand(anchored: Anchored, depth: number, own: number): void {
+        this.nodes += anchored.nodes + own;
+        this.aliasNodes += anchored.nodes + own;
+        if (this.nodes >= this.limits.maxNodes || this.aliasNodes >= this.limits.maxAliasNodes) throw GIVE_UP;
+        if (depth + anchored.below >= this.limits.maxDepth) throw GIVE_UP;
+        if (depth + anchored.below > this.deepest) this.deepest = depth + anchored.below;
     }
 
     private sequence(line: number, column: number, at: string, depth: number): { read: Read; next: number } {
@@ -263,21 +361,32 @@ class BlockReader {
     private valueAfter(line: number, from: number, column: number, path: string, depth: number): { read: Read; next: number; emptyWithComment: boolean } {
         const text = this.text;
         const contentEnd = this.contentEnds[line];
-        let at = this.skipSpaces(from, contentEnd);
-        if (text.charCodeAt(at) === AMPERSAND && at < contentEnd) {
-            // An anchor: nothing refers to it unless an alias does, and the reader gives up on aliases. The node's
-            // range starts after it.
-            if (at === from) throw GIVE_UP;
-            let end = at + 1;
-            while (end < contentEnd && text.charCodeAt(end) !== SPACE) {
-                const c = text.charCodeAt(end);
-                if (isFlowIndicator(c) || c === HASH) throw GIVE_UP;
-                end++;
-            }
-            if (end === at + 1) throw GIVE_UP;
-            from = end;
-            at = this.skipSpaces(end, contentEnd);
+        const at = this.skipSpaces(from, contentEnd);
+        if (text.charCodeAt(at) !== AMPERSAND || at >= contentEnd) return this.unanchoredValueAfter(line, from, column, path, depth);
+        // An anchor: the node's range starts after it; an alias or a merge key may bring its value in again.
+        if (at === from) throw GIVE_UP;
+        let end = at + 1;
+        while (end < contentEnd && text.charCodeAt(end) !== SPACE) {
+            const c = text.charCodeAt(end);
+            if (isFlowIndicator(c) || c === HASH) throw GIVE_UP;
+            end++;
         }
+        const name = text.slice(at + 1, end);
+        if (name === '' || this.anchors.has(name) || text.charCodeAt(this.skipSpaces(end, contentEnd)) === ASTERISK) throw GIVE_UP;
+        // The node itself was counted at `depth` by its parent; what it holds is counted while it is read.
+        const nodesBefore = this.nodes;
+        const deepestBefore = this.deepest;
+        this.deepest = depth;
+        const result = this.unanchoredValueAfter(line, end, column, path, depth);
+        this.anchors.set(name, { value: result.read.value, nodes: this.nodes - nodesBefore + 1, below: this.deepest - depth });
+        if (deepestBefore > this.deepest) this.deepest = deepestBefore;
+        return result;
+    }
+
+    private unanchoredValueAfter(line: number, from: number, column: number, path: string, depth: number): { read: Read; next: number; emptyWithComment: boolean } {
+        const text = this.text;
+        const contentEnd = this.contentEnds[line];
+        const at = this.skipSpaces(from, contentEnd);
         const next = line + 1;
         if (at === contentEnd || text.charCodeAt(at) === HASH) {
             if (at < contentEnd && at === from) throw GIVE_UP; // `:#` or `-#`: not a comment
@@ -290,7 +399,16 @@ class BlockReader {
             return { read: { value: null, start: at, end: at, tail: at }, next, emptyWithComment };
         }
         if (at === from) throw GIVE_UP; // `key:value` is no entry; `-x` no item
-        const read = this.inline(at, contentEnd, path, depth);
+        let read: Read;
+        if (text.charCodeAt(at) === ASTERISK) {
+            // An alias: the anchored value again, copied as the walk makes a new one; nothing in it is located.
+            const alias = this.alias(at, contentEnd);
+            this.restIsComment(alias.end, contentEnd);
+            this.expand(alias.anchored, depth, 0);
+            read = { value: copyOf(alias.anchored.value), start: at, end: alias.end, tail: alias.end };
+        } else {
+            read = this.inline(at, contentEnd, path, depth);
+        }
         // Anything below that is deeper would continue a plain scalar over lines (or be an error).
         if (next < this.starts.length && this.indents[next] > column) throw GIVE_UP;
         return { read: { ...read, tail: this.lineEnds[line] }, next, emptyWithComment: false };
@@ -365,7 +483,7 @@ class BlockReader {
     }
 
     /** A block mapping key at `at`: a plain or quoted scalar followed directly by `:` and a space or the line's end. */
-    private key(at: number, contentEnd: number): { name: string; start: number; end: number; after: number } | undefined {
+    private key(at: number, contentEnd: number): { name: string; start: number; end: number; after: number; merge?: true } | undefined {
         const text = this.text;
         const code = text.charCodeAt(at);
         if (code === DQUOTE || code === SQUOTE) {
@@ -380,9 +498,8 @@ class BlockReader {
             if (c === COLON && this.isBlank(end + 1, -1, contentEnd)) {
                 if (text.charCodeAt(end - 1) === SPACE) return undefined;
                 const name = text.slice(at, end);
-                // `<<` is a merge key, read by the walk's own rules
-                if (name === '<<') return undefined;
-                return { name, start: at, end, after: end + 1 };
+                // a plain `<<` is a merge key (a quoted one is an ordinary key)
+                return { name, start: at, end, after: end + 1, ...(name === '<<' ? { merge: true as const } : {}) };
             }
         }
         return undefined;
@@ -508,6 +625,17 @@ class BlockReader {
         while (at < contentEnd && this.text.charCodeAt(at) === SPACE) at++;
         return at;
     }
+}
+
+/** A new copy of a value read before (the walk makes a new value each time an alias brings one in). */
+function copyOf(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(copyOf);
+    if (isRecord(value)) {
+        const out: Record<string, unknown> = {};
+        for (const key of Object.keys(value)) setOwn(out, key, copyOf(value[key]));
+        return out;
+    }
+    return value;
 }
 
 function isFlowIndicator(code: number): boolean {

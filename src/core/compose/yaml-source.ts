@@ -167,11 +167,6 @@ export interface ParsedYaml {
      * work on what could be recovered (lens placement). Undefined when the text was refused before parsing.
      */
     document?: Document.Parsed;
-    /**
-     * Every value is written once, where the source map says: the text has no alias, merge key or tag (the block
-     * reader read it). Readers can then take what is written from the value and the source map alone.
-     */
-    writtenOnce?: true;
 }
 
 /**
@@ -266,8 +261,8 @@ function fromBlockRead(file: string, text: string, limits: Limits, read: BlockRe
     const source = new SourceFile(file, text);
     source.locs.adopt(read.locs);
     for (const start of read.lineStarts) source.lineCounter.addNewLine(start);
-    const stats = { nodes: read.nodes, aliasNodes: 0, deepest: read.deepest };
-    return withParserDocument({ source, value: read.value, ok: true, diagnostics: [], writtenOnce: true, stats }, file, text, limits);
+    const stats = { nodes: read.nodes, aliasNodes: read.aliasNodes, deepest: read.deepest };
+    return withParserDocument({ source, value: read.value, ok: true, diagnostics: [], stats }, file, text, limits);
 }
 
 /**
@@ -555,7 +550,6 @@ export class YamlPieces {
             const root: Record<string, unknown> = {};
             let nodes = 2;
             let aliasNodes = 0;
-            let writtenOnce = true;
             /** Adds a piece's single entry at `prefix`, its source map shifted to where the piece starts; false when it cannot stand for the whole. */
             const addPiece = (span: PieceSpan, into: Record<string, unknown>, service: boolean): boolean => {
                 const depthBelow = service ? 1 : 0;
@@ -566,7 +560,6 @@ export class YamlPieces {
                 const keys = Object.keys(value);
                 if (keys.length !== 1 || keys[0] !== span.key || Object.prototype.hasOwnProperty.call(into, span.key)) return false;
                 nodes += piece.stats.nodes;
-                if (!piece.writtenOnce) writtenOnce = false;
                 aliasNodes += piece.stats.aliasNodes;
                 if (piece.stats.deepest + depthBelow > limits.maxDepth) return false;
                 setOwn(into, span.key, value[span.key]);
@@ -603,7 +596,7 @@ export class YamlPieces {
             source.locs.set('', { value: [firstTop, lastTop] });
             source.lineCounter.addNewLine(0);
             for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) source.lineCounter.addNewLine(i + 1);
-            return withParserDocument({ source, value: root, ok: true, diagnostics: [], ...(writtenOnce ? { writtenOnce } : {}) }, file, text, limits);
+            return withParserDocument({ source, value: root, ok: true, diagnostics: [] }, file, text, limits);
         } finally {
             this.kept = used;
         }
