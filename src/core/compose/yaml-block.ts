@@ -91,6 +91,10 @@ function refusedPlainStart(code: number): boolean {
     return false;
 }
 
+/** Runs of characters up to the next `:` or `#` or line break, and up to the next flow indicator too (sticky: from lastIndex). */
+const UP_TO_COLON_OR_HASH = /[^:#\r\n]*/y;
+const UP_TO_FLOW_STOP = /[^,[\]{}:#\r\n]*/y;
+
 /** The longest implicit key YAML allows (1024 characters); the reader stays clear of it. */
 const MAX_KEY_LENGTH = 1000;
 
@@ -430,13 +434,15 @@ class BlockReader {
             after = quoted.after;
         } else {
             if (refusedPlainStart(code) || ((code === DASH || code === 0x3f || code === COLON) && this.isBlank(at + 1, -1, contentEnd))) throw GIVE_UP;
-            let end = at;
-            while (end < contentEnd) {
-                const c = text.charCodeAt(end);
-                if (c === HASH && text.charCodeAt(end - 1) === SPACE) break;
+            let end = contentEnd;
+            for (let c = this.colonOrHash(at, contentEnd); c < contentEnd; c = this.colonOrHash(c + 1, contentEnd)) {
+                if (text.charCodeAt(c) === HASH) {
+                    if (text.charCodeAt(c - 1) !== SPACE) continue;
+                    end = c;
+                    break;
+                }
                 // `a: b: c` is a mapping in a mapping value, which YAML refuses
-                if (c === COLON && (end + 1 === contentEnd || text.charCodeAt(end + 1) === SPACE)) throw GIVE_UP;
-                end++;
+                if (c + 1 === contentEnd || text.charCodeAt(c + 1) === SPACE) throw GIVE_UP;
             }
             while (text.charCodeAt(end - 1) === SPACE) end--;
             const raw = text.slice(at, end);
@@ -492,10 +498,13 @@ class BlockReader {
             return { name: quoted.value, start: at, end: quoted.after, after: quoted.after + 1 };
         }
         if (refusedPlainStart(code) || ((code === DASH || code === 0x3f || code === COLON) && this.isBlank(at + 1, -1, contentEnd))) return undefined;
-        for (let end = at; end < contentEnd && end - at <= MAX_KEY_LENGTH; end++) {
-            const c = text.charCodeAt(end);
-            if (c === HASH && text.charCodeAt(end - 1) === SPACE) return undefined;
-            if (c === COLON && this.isBlank(end + 1, -1, contentEnd)) {
+        for (let end = this.colonOrHash(at, contentEnd); end < contentEnd; end = this.colonOrHash(end + 1, contentEnd)) {
+            if (end - at > MAX_KEY_LENGTH) return undefined;
+            if (text.charCodeAt(end) === HASH) {
+                if (text.charCodeAt(end - 1) === SPACE) return undefined;
+                continue;
+            }
+            if (this.isBlank(end + 1, -1, contentEnd)) {
                 if (text.charCodeAt(end - 1) === SPACE) return undefined;
                 const name = text.slice(at, end);
                 // a plain `<<` is a merge key (a quoted one is an ordinary key)
@@ -515,12 +524,24 @@ class BlockReader {
             const quoted = this.quoted(at, contentEnd);
             return text.charCodeAt(quoted.after) === COLON;
         }
-        for (let end = at; end < contentEnd; end++) {
-            const c = text.charCodeAt(end);
-            if (c === HASH && text.charCodeAt(end - 1) === SPACE) return false;
-            if (c === COLON && this.isBlank(end + 1, -1, contentEnd)) return true;
+        for (let end = this.colonOrHash(at, contentEnd); end < contentEnd; end = this.colonOrHash(end + 1, contentEnd)) {
+            if (text.charCodeAt(end) === HASH) {
+                if (text.charCodeAt(end - 1) === SPACE) return false;
+            } else if (this.isBlank(end + 1, -1, contentEnd)) {
+                return true;
+            }
         }
         return false;
+    }
+
+    /**
+     * The next `:` or `#` of the line from `at`, or the line's end. A regular expression scans the characters in
+     * between: a cold command line runs this reader once, in V8's interpreter, where a loop over characters is slow.
+     */
+    private colonOrHash(at: number, contentEnd: number): number {
+        UP_TO_COLON_OR_HASH.lastIndex = at;
+        UP_TO_COLON_OR_HASH.test(this.text);
+        return Math.min(UP_TO_COLON_OR_HASH.lastIndex, contentEnd);
     }
 
     /** A space or the end of the line's content at `at` (of `line`, or before `contentEnd`). */
@@ -606,15 +627,20 @@ class BlockReader {
     private flowPlainEnd(at: number, contentEnd: number): number {
         const text = this.text;
         let end = at;
-        while (end < contentEnd) {
+        while (true) {
+            UP_TO_FLOW_STOP.lastIndex = end;
+            UP_TO_FLOW_STOP.test(text);
+            end = Math.min(UP_TO_FLOW_STOP.lastIndex, contentEnd);
+            if (end >= contentEnd) break;
             const c = text.charCodeAt(end);
             if (isFlowIndicator(c)) break;
             if (c === COLON) {
                 // `:` ends the scalar before a space or a flow indicator; elsewhere it is part of it (`http://x`)
                 const n = text.charCodeAt(end + 1);
                 if (n === SPACE || isFlowIndicator(n) || end + 1 >= contentEnd) break;
+            } else if (text.charCodeAt(end - 1) === SPACE) {
+                throw GIVE_UP; // a comment: the collection goes on on another line
             }
-            if (c === HASH && text.charCodeAt(end - 1) === SPACE) throw GIVE_UP;
             end++;
         }
         while (end > at && text.charCodeAt(end - 1) === SPACE) end--;
