@@ -5,7 +5,10 @@
  * image lookup fails), first deploy and unchanged re-deploy. Both tools talk to the engine through
  * a counting proxy socket, so the API requests each sends are measured too.
  *
- *   npx tsc -p . && npm run build && node out/bench/deploy.js [--full]
+ *   npx tsc -p . && npm run build && node out/bench/deploy.js [--full] [--pairs N]
+ *
+ * The first deploy of 300 services in `never` mode (the target: at most 1.0× the Docker CLI) is also run in N pairs
+ * back to back (5 by default), the tools taking turns to go first, and compared by their medians.
  *
  * The CLI's default mode asks the registry once per service and waits out each failure (~0.4 s):
  * 300 services take about 2 minutes, so by default that run is 30 services only and the 300 figure
@@ -21,6 +24,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const IMAGE = process.env.SWARM_STACKS_NODE_IMAGE || 'swarm-stacks-testbed/node:20';
 const FULL = process.argv.includes('--full');
+/** Pairs of first deploys of 300 services (`--pairs N`, 5 by default). */
+const PAIRS = Math.max(0, Number(process.argv[process.argv.indexOf('--pairs') + 1]) || (process.argv.includes('--pairs') ? 0 : 5));
 /** The Docker CLI (28.2.2) measured on this kind of machine: 300 services in the default mode, no registry (bench/README.md). */
 const CLI_DEFAULT_300_MEASURED_S = 116;
 
@@ -58,12 +63,14 @@ async function main(): Promise<void> {
     const stacks: string[] = [];
     const rolling: { tool: string; run: Run }[] = [];
     const rows: { what: string; services: number; mode: string; tool: string; first?: Run; again?: Run; note?: string }[] = [];
+    /** First deploys of 300 services in `never` mode, in pairs run back to back, the tools taking turns to go first. */
+    const pairs: { docker: number; ours: number }[] = [];
 
-    const timed = async (tool: 'docker' | 'swarm-stacks', file: string, stack: string, mode: 'never' | 'default'): Promise<Run> => {
+    const timed = async (tool: 'docker' | 'swarm-stacks', file: string, stack: string, mode: 'never' | 'default', via = env): Promise<Run> => {
         const resolve = mode === 'never' ? ['--resolve-image', 'never'] : [];
         const args = tool === 'docker' ? ['stack', 'deploy', ...resolve, '-c', file, stack] : [CLI, 'deploy', ...resolve, '-c', file, stack];
         proxy.reset();
-        const r = await exec(tool === 'docker' ? 'docker' : process.execPath, args, env);
+        const r = await exec(tool === 'docker' ? 'docker' : process.execPath, args, via);
         if (r.code !== 0) throw new Error(`${tool} deploy ${stack} exited ${r.code}:\n${r.stderr}`);
         return { ms: r.ms, requests: proxy.count(), code: r.code, stderr: r.stderr };
     };
@@ -72,6 +79,27 @@ async function main(): Promise<void> {
     };
 
     try {
+        // The engine's own time for 300 creations varies by a few hundred ms from one deploy to the next, more than the
+        // difference between the tools: one deploy each says little. The pairs give medians side by side. They talk to
+        // the engine's socket directly: the proxy adds a hop to every request, which costs a tool that sends its
+        // creations one after the other (the Docker CLI) more than one that keeps a few in flight.
+        const direct = { ...process.env, DOCKER_HOST: `unix://${ENGINE_SOCKET}` };
+        const pairFile = composeFile(dir, 300);
+        for (let i = 0; i < PAIRS; i++) {
+            const order = i % 2 === 0 ? (['docker', 'swarm-stacks'] as const) : (['swarm-stacks', 'docker'] as const);
+            const pair: { docker: number; ours: number } = { docker: 0, ours: 0 };
+            for (const tool of order) {
+                const stack = `sst-${suffix}-pair${i}-${tool === 'docker' ? 'cli' : 'sst'}`;
+                stacks.push(stack);
+                process.stderr.write(`pair ${i + 1}/${PAIRS}: ${tool} first deploy of 300 services...\n`);
+                const run = await timed(tool, pairFile, stack, 'never', direct);
+                if (tool === 'docker') pair.docker = run.ms;
+                else pair.ours = run.ms;
+            }
+            pairs.push(pair);
+            for (const tool of order) await remove(`sst-${suffix}-pair${i}-${tool === 'docker' ? 'cli' : 'sst'}`);
+        }
+
         for (const services of [30, 300]) {
             const file = composeFile(dir, services);
             for (const mode of ['never', 'default'] as const) {
@@ -148,6 +176,14 @@ async function main(): Promise<void> {
         }
     }
     lines.push('');
+    if (pairs.length > 0) {
+        const dockerMedian = median(pairs.map((p) => p.docker));
+        const oursMedian = median(pairs.map((p) => p.ours));
+        lines.push(`First deploy of 300 services, --resolve-image never, ${pairs.length} pairs back to back, straight to the engine's socket (the tools take turns to go first):`);
+        for (const [i, p] of pairs.entries()) lines.push(`  pair ${i + 1}: docker ${seconds({ ms: p.docker } as Run)}, swarm-stacks ${seconds({ ms: p.ours } as Run)}: swarm-stacks ÷ docker ${(p.ours / p.docker).toFixed(2)}×`);
+        lines.push(`  medians: docker ${seconds({ ms: dockerMedian } as Run)}, swarm-stacks ${seconds({ ms: oursMedian } as Run)}: swarm-stacks ÷ docker ${(oursMedian / dockerMedian).toFixed(2)}× (target: at most 1.0×)`);
+        lines.push('');
+    }
     lines.push('Following a rolling update of 10 replicas (parallelism 2, delay 0s, monitor 1s) to completion:');
     for (const r of rolling) lines.push(`  ${r.tool.padEnd(12)} ${seconds(r.run)}, ${r.run.requests} API requests`);
     const [rd, rs] = [rolling.find((r) => r.tool === 'docker'), rolling.find((r) => r.tool === 'swarm-stacks')];
@@ -156,6 +192,12 @@ async function main(): Promise<void> {
     lines.push('ratio = docker time / swarm-stacks time; (req) = Engine API requests sent, counted at a proxy socket.');
     lines.push('default mode = --resolve-image always: no registry here, so every image lookup fails (the CLI: once per service).');
     process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function median(values: number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 main().catch((error: unknown) => {

@@ -69,6 +69,7 @@ const LIGHT_VERBS = new Set(['ls', 'services', 'ps']);
 let lintCompose: typeof LintModule.lintCompose;
 let applyDeploy: typeof DeployModule.applyDeploy;
 let prepareDeploy: typeof DeployModule.prepareDeploy;
+let deployReadsAhead: typeof DeployModule.deployReadsAhead;
 let touchedServices: typeof DeployModule.touchedServices;
 let describePlan: typeof PlanModule.describePlan;
 let planIsEmpty: typeof PlanModule.planIsEmpty;
@@ -95,7 +96,7 @@ async function loadStackCode(verb: string): Promise<void> {
         import('../core/stack/verified-update'),
     ]);
     ({ lintCompose } = lint);
-    ({ applyDeploy, prepareDeploy, touchedServices } = deploy);
+    ({ applyDeploy, prepareDeploy, deployReadsAhead, touchedServices } = deploy);
     ({ describePlan, planIsEmpty, RESOLVE_IMAGE_MODES } = plan);
     ({ composeContentHash, deployedByHere } = history);
     ({ removeUnusedVersions, rotationRequested } = rotation);
@@ -161,6 +162,24 @@ export function engineFor(args: ParsedArgs, io: CliIo): StackEngine {
     if (timeoutSeconds !== undefined && !(timeoutSeconds > 0)) throw new UsageError('--timeout takes a number of seconds');
     const connect = io.connect ?? defaultConnect;
     return connect({ host: args.values.host as string | undefined, env: io.env, timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 });
+}
+
+/** The engine, or undefined when the endpoint cannot be set up (engineFor reports why where the verb needs it). */
+function engineIfAny(args: ParsedArgs, io: CliIo): StackEngine | undefined {
+    try {
+        return engineFor(args, io);
+    } catch {
+        return undefined;
+    }
+}
+
+/** Sends the reads `send` makes ahead (StackEngine.readAhead), and returns once their requests are on their way. */
+async function readAhead(engine: StackEngine, send: (engine: StackEngine) => Promise<unknown>[]): Promise<void> {
+    if (!engine.readAhead) return;
+    engine.readAhead(send);
+    // Two turns of the event loop: the connection is made in the first, the requests written in the second; the
+    // verb's own work, synchronous, would otherwise hold them back.
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 function defaultConnect(options: EngineOptions): StackEngine {
@@ -246,6 +265,9 @@ const deploy: Verb = {
         const stack = oneStack(args, 'deploy');
         const files = composeFiles(args);
         const mode = (args.values['resolve-image'] as string | undefined) ?? 'always';
+        // The engine answers the reads that do not depend on the compose file while the file is read and validated.
+        const early = engineIfAny(args, io);
+        if (early) await readAhead(early, (engine) => deployReadsAhead(engine, stack, { signal: io.signal }));
         const loaded = lintCompose(files, { stackName: stack, env: io.env, dotEnv: !args.values['no-dotenv'] });
         printDiagnostics(io, loaded.diagnostics);
         if (loaded.load.dotEnvFile) io.stderr.write(`Read variables from ${loaded.load.dotEnvFile} (the environment wins; --no-dotenv turns this off)\n`);
@@ -254,7 +276,7 @@ const deploy: Verb = {
             throw new ReportedFailure(`swarm-stacks: ${errors} error${errors === 1 ? '' : 's'} in the compose file${files.length > 1 ? 's' : ''}; nothing was deployed`);
         }
         if (!RESOLVE_IMAGE_MODES.includes(mode as ResolveImageMode)) throw new UsageError(`invalid option ${mode} for flag --resolve-image`);
-        const engine = engineFor(args, io);
+        const engine = early ?? engineFor(args, io);
         const options = {
             resolveImage: mode as ResolveImageMode,
             prune: Boolean(args.values.prune),

@@ -124,11 +124,29 @@ export class DockerClient {
     readonly timeoutMs: number;
     private readonly transport: EngineTransport;
     private readonly counts = new Map<string, number>();
+    /** Reads sent ahead (readAhead), by method, path and query, each for the first call that makes the same read. */
+    private readonly readsAhead = new Map<string, Promise<Response>>();
+    private readingAhead = false;
 
     constructor(endpoint: DockerEndpoint, options: DockerClientOptions = {}) {
         this.endpoint = endpoint;
         this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         this.transport = createTransport(endpoint, { env: options.env });
+    }
+
+    /**
+     * Sends now the reads that `send` makes, and keeps each answer for the first call that makes the same read (same
+     * path and query): a command starts the reads it will need whatever its input says before its own work on that
+     * input (a deploy: before parsing and validating the compose file), so that the engine answers meanwhile. A kept
+     * answer is used once; a read that failed is made again when asked, so errors come as they would have.
+     */
+    readAhead(send: (engine: this) => Promise<unknown>[]): void {
+        this.readingAhead = true;
+        try {
+            for (const read of send(this)) read.catch(() => undefined);
+        } finally {
+            this.readingAhead = false;
+        }
     }
 
     /** Ends the kept-alive connections (for ssh: the ssh processes). Requests after this open new ones. */
@@ -549,8 +567,26 @@ export class DockerClient {
     // -----------------------------------------------------------------------------------------
     // Transport
 
-    /** One request, body read completely, within the timeout; errors mapped. */
+    /** One request, body read completely, within the timeout; errors mapped. A GET may take a read sent ahead. */
     private async request(operation: string, spec: RequestSpec, options: CallOptions): Promise<Response> {
+        if (spec.method !== 'GET') return this.exchange(operation, spec, options);
+        const key = `${spec.path}${queryString(spec.query)}`;
+        if (this.readingAhead) {
+            const read = this.exchange(operation, spec, options);
+            read.catch(() => undefined);
+            this.readsAhead.set(key, read);
+            return read;
+        }
+        const ahead = this.readsAhead.get(key);
+        if (ahead) {
+            this.readsAhead.delete(key);
+            const answer = await ahead.catch(() => undefined);
+            if (answer) return answer;
+        }
+        return this.exchange(operation, spec, options);
+    }
+
+    private async exchange(operation: string, spec: RequestSpec, options: CallOptions): Promise<Response> {
         const timeoutMs = options.timeoutMs ?? this.timeoutMs;
         const stream = await this.openStream(operation, spec, options.signal, timeoutMs, true);
         try {

@@ -12,7 +12,7 @@ import { classifyRegistryFailure, engineMessageOf, registryFailureMessage } from
 import type { Config, DistributionInspect, Network, Platform, Secret, ServiceSpec } from '../specs';
 import { describeUnpulledImage, unpulledImages } from '../nodes/image-placement';
 import { errorKind, mapLimit, type CallOptions, type StackEngine } from './engine';
-import { beginRevision, type RevisionOptions } from './history';
+import { beginRevision, listRevisionConfigs, type RevisionOptions } from './history';
 import { NAMESPACE_LABEL, stackLabelFilter } from './names';
 import { prepareRotation } from './rotation';
 import { imagesToResolve, planDeploy, type DeployPlan, type PlannedObject, type DesiredStack, type ExistingState, type ImageResolution, type ResolveImageMode } from './plan';
@@ -48,6 +48,14 @@ export interface DeployOptions {
 }
 
 /** Everything `deploy` needs to know before it may send anything. */
+/**
+ * The reads a deploy of `stackName` makes whatever its compose file says (prepareDeploy, readExistingState and the
+ * revision's start): a command line sends them ahead (StackEngine.readAhead) before it parses and validates the file.
+ */
+export function deployReadsAhead(engine: StackEngine, stackName: string, call: CallOptions): Promise<unknown>[] {
+    return [engine.info(call), engine.listServices(stackLabelFilter(stackName), {}, call), engine.listNetworks(stackLabelFilter(stackName), call), listRevisionConfigs(engine, stackName, call)];
+}
+
 export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stackName: string, options: DeployOptions): Promise<DeployPlan> {
     const call: CallOptions = { signal: options.signal };
     // The engine answers /info slowest of these reads (10-15 ms): the stack's state is read meanwhile. On a node that

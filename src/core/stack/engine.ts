@@ -20,6 +20,11 @@ interface StackEngineEvent {
 
 export interface StackEngine {
     readonly endpoint: { url: string };
+    /**
+     * Sends the reads `send` makes now, each answer kept for the first call that makes the same read (DockerClient):
+     * for reads a command will make whatever its input, started before its work on that input.
+     */
+    readAhead?(send: (engine: StackEngine) => Promise<unknown>[]): void;
     info(options?: CallOptions): Promise<{ apiVersion?: string; swarm: { controlAvailable: boolean; localNodeState: string; nodes?: number; nodeId?: string } }>;
 
     listServices(filters?: Filters, params?: { status?: boolean }, options?: CallOptions): Promise<Service[]>;

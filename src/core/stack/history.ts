@@ -197,10 +197,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** The revision configs of a stack, decoded (or refused), by revision number. */
 async function readRevisionConfigs(engine: StackEngine, stack: string, call: CallOptions): Promise<HistoryEntry[]> {
-    const configs = await engine.listConfigs({ label: [`${NAMESPACE_LABEL}=${stack}`, REVISION_LABEL] }, call);
+    const configs = await listRevisionConfigs(engine, stack, call);
     return configs
         .map((c) => decodeRevision(c, stack))
         .sort((a, b) => (revisionOf(a) ?? 0) - (revisionOf(b) ?? 0) || naturalCompare(nameOf(a), nameOf(b)));
+}
+
+/** The read of a stack's revision configs (also sent ahead by a deploy: deployReadsAhead). */
+export function listRevisionConfigs(engine: StackEngine, stack: string, call: CallOptions): Promise<Config[]> {
+    return engine.listConfigs({ label: [`${NAMESPACE_LABEL}=${stack}`, REVISION_LABEL] }, call);
 }
 
 function revisionOf(entry: HistoryEntry): number | undefined {
