@@ -299,6 +299,36 @@ describe('DockerClient (real engine)', function () {
         assert.deepStrictEqual(client.callCount, { listServices: 2, listTasks: 2, listNodes: 2 });
     });
 
+    it('a read sent ahead answers the first same read once; other reads, and a read whose answer failed, are sent', async () => {
+        const stack = cleanup.stack(uniqueName());
+        const filter = { label: [`${STACK_LABEL}=${stack}`] };
+        const created = await client.createNetwork({
+            Name: `${stack}_net`, Driver: 'overlay', Scope: 'swarm', IPAM: null, Internal: false, Attachable: false,
+            Ingress: false, ConfigOnly: false, ConfigFrom: null, Options: null, Labels: { [STACK_LABEL]: stack },
+        });
+        cleanup.track('network', created.id);
+        client.resetCallCount();
+        client.readAhead((engine) => [engine.listNetworks(filter), engine.info()]);
+        assert.deepStrictEqual(client.callCount, { listNetworks: 1, info: 1 });
+        // The same read takes the answer sent ahead; it holds the network (read after it was created).
+        const first = await client.listNetworks(filter);
+        assert.deepStrictEqual(first.map((n) => n.Id), [created.id]);
+        assert.deepStrictEqual(client.callCount, { listNetworks: 1, info: 1 });
+        // Used once: the next same read is sent, as is a read with other filters.
+        await client.listNetworks(filter);
+        await client.listNetworks({ label: [`${STACK_LABEL}=${stack}-other`] });
+        assert.deepStrictEqual(client.callCount, { listNetworks: 3, info: 1 });
+        await client.info();
+        assert.deepStrictEqual(client.callCount, { listNetworks: 3, info: 1 });
+
+        // Sent ahead to nowhere: the read fails, and the call made later fails as it would have, sent again.
+        const missing = path.join(os.tmpdir(), `${uniqueName()}.sock`);
+        const bad = new DockerClient(resolveDockerEndpoint({ ...fakeFs, host: `unix://${missing}` }), { timeoutMs: 5000 });
+        bad.readAhead((engine) => [engine.info()]);
+        await assert.rejects(bad.info(), (e: DockerError) => e.kind === 'unreachable');
+        assert.deepStrictEqual(bad.callCount, { info: 2 });
+    });
+
     it('an unreachable endpoint gives "Cannot reach Docker at …" quickly', async () => {
         const missing = path.join(os.tmpdir(), `${uniqueName()}.sock`);
         for (const host of [`unix://${missing}`, `tcp://127.0.0.1:${await closedPort()}`]) {
