@@ -21,8 +21,11 @@ const NOT_A_MANAGER_MESSAGE =
     'this node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again';
 
 const PLACEHOLDER_ID = '<created by this deploy>';
-// Services are created and updated a few at a time: enough to be quick, few enough to spare the manager.
-const SERVICE_CONCURRENCY = 4;
+// Services are created and updated a few at a time: enough to be quick, few enough to spare the manager. The manager
+// commits each through raft, and commits what arrives together at once: 300 creations took a median 535 ms with 4 in
+// flight, 448 ms with 8 and 377 ms with 16 on the test machine's engine (the Docker CLI sends one at a time). A TLS
+// endpoint opens a connection per request in flight; an ssh one sends its short requests one after another anyway.
+const SERVICE_CONCURRENCY = 8;
 // A registry that answers takes well under a second; none answering must not stall the deploy.
 const REGISTRY_TIMEOUT_MS = 3_000;
 
