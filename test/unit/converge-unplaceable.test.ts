@@ -1,6 +1,7 @@
 /**
  * A wait whose remaining tasks the scheduler cannot place (a node lost, max_replicas_per_node) ends by itself
- * and says why: the lost node with its address, and the pending reason naming the limit.
+ * and says why: the lost node with its address, and the pending reason naming the limit. So does a wait whose service
+ * is removed meanwhile.
  */
 import * as assert from 'node:assert/strict';
 import { describeOutcome, waitForService } from '../../src/core/stack/converge';
@@ -56,5 +57,39 @@ describe('waiting when tasks cannot be placed', () => {
                 'max_replicas_per_node is 1 and each of the 2 available nodes already runs that many. ' +
                 'The service is deployed; the engine places its tasks once a node can take them.',
         );
+    });
+
+    it('a service removed during the wait (its stack removed meanwhile) ends the wait, named, instead of an engine error', async () => {
+        let reads = 0;
+        const engine = {
+            endpoint: { url: 'unix:///fake.sock' },
+            inspectService: async () => {
+                reads++;
+                if (reads === 1) return service;
+                throw Object.assign(new Error('Error response from daemon: service svc not found'), { kind: 'notFound' });
+            },
+            // The engine resolves the filter's service too: a removed one is not found here either.
+            listTasks: async () => {
+                if (reads <= 1) return [task('t1', 'node1', 'starting')];
+                throw Object.assign(new Error('Error response from daemon: service svc not found'), { kind: 'notFound' });
+            },
+            listNodes: async () => [node('node1', 'ready')],
+            events: async () => (async function* () {})(),
+        } as unknown as StackEngine;
+        const outcome = await waitForService(engine, 'svc', { timeoutMs: 10_000, tickMs: 20 });
+        assert.deepEqual(outcome, { kind: 'removed', serviceName: 'st_web' });
+        assert.equal(describeOutcome(outcome), 'st_web was removed during the wait; nothing is left to wait for');
+    });
+
+    it('other engine errors during the wait still fail it', async () => {
+        const engine = {
+            endpoint: { url: 'unix:///fake.sock' },
+            inspectService: async () => {
+                throw Object.assign(new Error('Cannot reach Docker'), { kind: 'unreachable' });
+            },
+            listTasks: async () => [],
+            events: async () => (async function* () {})(),
+        } as unknown as StackEngine;
+        await assert.rejects(waitForService(engine, 'svc', { timeoutMs: 10_000, tickMs: 20 }), /Cannot reach Docker/);
     });
 });

@@ -10,7 +10,7 @@ import type { ContainerSpec, Node, Service, Task } from '../specs';
 import { explainPendingTask } from '../nodes/pending';
 import { summarizeNode } from '../swarm-snapshot';
 import { canonicalSpec } from './spec-diff';
-import type { StackEngine } from './engine';
+import { errorKind, type StackEngine } from './engine';
 
 export interface ConvergenceProgress {
     serviceId: string;
@@ -28,6 +28,8 @@ export interface ConvergenceProgress {
 
 export type ConvergenceOutcome =
     | { kind: 'converged'; progress: ConvergenceProgress }
+    /** The service was removed during the wait (its stack removed meanwhile): nothing is left to wait for. */
+    | { kind: 'removed'; serviceName: string }
     | { kind: 'paused' | 'rolledBack' | 'failing' | 'unplaceable'; progress: ConvergenceProgress; taskErrors: string[] };
 
 export interface WaitOptions {
@@ -166,10 +168,16 @@ export async function waitForService(engine: StackEngine, serviceId: string, opt
     try {
         for (;;) {
             if (options.signal?.aborted) throw new CancelledError();
+            // A service removed meanwhile is not found by either read (the engine resolves the task filter's service too).
+            const gone = (error: unknown): undefined => {
+                if (errorKind(error) === 'notFound') return undefined;
+                throw error;
+            };
             const [service, tasks] = await Promise.all([
-                engine.inspectService(serviceId, { signal: controller.signal }),
-                engine.listTasks({ service: [serviceId] }, { signal: controller.signal }),
+                engine.inspectService(serviceId, { signal: controller.signal }).catch(gone),
+                engine.listTasks({ service: [serviceId] }, { signal: controller.signal }).catch(gone),
             ]);
+            if (!service || !tasks) return { kind: 'removed', serviceName: last?.serviceName ?? serviceId };
             const assessment = assessService(service, tasks, since);
             for (const t of tasks) if (t.NodeID && t.DesiredState === 'running') nodesUsed.add(t.NodeID);
             if (!assessment.converged && needsNodes(tasks)) {
@@ -218,6 +226,7 @@ export async function waitForService(engine: StackEngine, serviceId: string, opt
 
 /** A sentence for an outcome that is not plain convergence. */
 export function describeOutcome(outcome: ConvergenceOutcome): string {
+    if (outcome.kind === 'removed') return `${outcome.serviceName} was removed during the wait; nothing is left to wait for`;
     const p = outcome.progress;
     switch (outcome.kind) {
         case 'converged':

@@ -33,6 +33,11 @@ export async function followService(engine: StackEngine, serviceId: string, repo
         const outcome = await waitForService(engine, serviceId, { timeoutMs: options.timeoutMs, signal, expectRollback: options.expectRollback, onProgress: (p) => report(describeProgress(p)) });
         const text = describeOutcome(outcome);
         options.log.info(text);
+        if (outcome.kind === 'removed') {
+            // Removed meanwhile (Remove Stack while a deploy was still following it): the wait ends, as if cancelled.
+            void vscode.window.showInformationMessage(vscode.l10n.t('Stopped waiting: {0} was removed.', outcome.serviceName));
+            throw new CancelledError();
+        }
         if (outcome.kind !== 'converged') throw new Error(text);
         return text;
     } catch (error) {
