@@ -18,8 +18,11 @@
  * It gives up on tabs, control characters, a byte order mark, directives, document markers, anchors and aliases
  * anywhere else, an anchor defined twice, tags, block scalars, multi-line scalars, complex keys, a duplicate key, a
  * mapping or sequence at a column YAML would refuse, and on anything within reach of a limit, so that every error
- * and limit message stays the parser's own. test/unit/yaml-block.test.ts compares it with the parser on every fixture and on generated
- * compose files and edits.
+ * and limit message stays the parser's own. test/unit/yaml-block.test.ts compares it with the parser on every
+ * fixture, random documents and edits.
+ *
+ * It is not a second grammar of YAML to maintain beside the parser: it answers only where the parser's answer is
+ * known, the parser stays the reference for everything else, and the comparison test pins the two together.
  *
  * Ranges follow the parser's nodes: a scalar spans its text (quotes included, trailing spaces and comment not); a
  * flow collection spans its brackets; a block collection spans from its first entry to the end of its last value,
