@@ -25,7 +25,8 @@ const CLI = path.join(ROOT, 'dist', 'cli.js');
 const IMAGE = process.env.SWARM_STACKS_NODE_IMAGE || 'swarm-stacks-testbed/node:20';
 const FULL = process.argv.includes('--full');
 /** Pairs of first deploys of 300 services (`--pairs N`, 5 by default). */
-const PAIRS = Math.max(0, Number(process.argv[process.argv.indexOf('--pairs') + 1]) || (process.argv.includes('--pairs') ? 0 : 5));
+const PAIRS_AT = process.argv.indexOf('--pairs');
+const PAIRS = PAIRS_AT === -1 ? 5 : Math.max(0, Number(process.argv[PAIRS_AT + 1]) || 0);
 /** The Docker CLI (28.2.2) measured on this kind of machine: 300 services in the default mode, no registry (bench/README.md). */
 const CLI_DEFAULT_300_MEASURED_S = 116;
 

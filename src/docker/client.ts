@@ -569,7 +569,7 @@ export class DockerClient {
 
     /** One request, body read completely, within the timeout; errors mapped. A GET may take a read sent ahead. */
     private async request(operation: string, spec: RequestSpec, options: CallOptions): Promise<Response> {
-        if (spec.method !== 'GET') return this.exchange(operation, spec, options);
+        if (spec.method !== 'GET' || (!this.readingAhead && this.readsAhead.size === 0)) return this.exchange(operation, spec, options);
         const key = `${spec.path}${queryString(spec.query)}`;
         if (this.readingAhead) {
             const read = this.exchange(operation, spec, options);

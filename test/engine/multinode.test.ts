@@ -30,12 +30,11 @@ import type { DockerClient } from '../../src/docker/client';
 import { isDockerError } from '../../src/docker/errors';
 import { Cleanup } from './support/cleanup';
 import { loadCluster, nodeClient, type Cluster, type ClusterNode } from './support/cluster';
-import { TESTBED_NODE_IMAGE } from './support/engine';
+import { TESTBED_NODE_IMAGE, TESTBED_HAPROXY_IMAGE } from './support/engine';
 import { uniqueName } from './support/names';
 import { probeUntil } from './support/probe';
 import { waitFor } from './support/wait';
 
-const TESTBED_HAPROXY_IMAGE = 'swarm-stacks-testbed/haproxy:2.6';
 const REPLICAS = 6;
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;

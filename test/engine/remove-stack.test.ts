@@ -15,11 +15,10 @@ import { removeStack } from '../../src/core/stack/remove';
 import type { DockerClient } from '../../src/docker/client';
 import { appBehindHaproxy } from '../support/app-behind-haproxy';
 import { Cleanup } from './support/cleanup';
-import { engineClient, TESTBED_NODE_IMAGE } from './support/engine';
+import { engineClient, TESTBED_NODE_IMAGE, TESTBED_HAPROXY_IMAGE } from './support/engine';
 import { STACK_LABEL, uniqueName } from './support/names';
 import { waitFor } from './support/wait';
 
-const TESTBED_HAPROXY_IMAGE = 'swarm-stacks-testbed/haproxy:2.6';
 
 describe('removeStack on the real swarm (app + HAProxy on an overlay network)', function () {
     this.timeout(240_000);

@@ -17,13 +17,12 @@ import { applyScaffold, planScaffold } from '../../src/core/scaffold/plan';
 import type { DockerClient } from '../../src/docker/client';
 import { runCliCaptured, type CliRun } from '../unit/support/cli';
 import { Cleanup } from './support/cleanup';
-import { engineClient, TESTBED_NODE_IMAGE } from './support/engine';
+import { engineClient, TESTBED_NODE_IMAGE, TESTBED_HAPROXY_IMAGE } from './support/engine';
 import { STACK_LABEL, uniqueName } from './support/names';
 import { probeUntil } from './support/probe';
 import { waitFor } from './support/wait';
 import { freePort, headerOf } from '../support/net';
 
-const TESTBED_HAPROXY_IMAGE = 'swarm-stacks-testbed/haproxy:2.6';
 const REPLICAS = 3;
 
 const show = (what: string, r: CliRun) => `${what} exited ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;

@@ -23,13 +23,12 @@ import { removeStack } from '../../src/core/stack/remove';
 import { scaleService, updateServiceImage } from '../../src/core/stack/verbs';
 import type { DockerClient } from '../../src/docker/client';
 import { Cleanup } from './support/cleanup';
-import { engineClient, TESTBED_NODE_IMAGE } from './support/engine';
+import { engineClient, TESTBED_NODE_IMAGE, TESTBED_HAPROXY_IMAGE } from './support/engine';
 import { STACK_LABEL, uniqueName } from './support/names';
 import { probeUntil as probeUntilAt } from './support/probe';
 import { waitFor } from './support/wait';
 import { freePort } from '../support/net';
 
-const TESTBED_HAPROXY_IMAGE = 'swarm-stacks-testbed/haproxy:2.6';
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 

@@ -210,7 +210,7 @@ class BlockReader {
     private block(line: number, column: number, at: string, depth: number): { read: Read; next: number } {
         const offset = this.starts[line] + column;
         const code = this.text.charCodeAt(offset);
-        if (code === DASH && this.isBlank(offset + 1, line)) return this.sequence(line, column, at, depth);
+        if (code === DASH && this.isBlank(offset + 1, this.contentEnds[line])) return this.sequence(line, column, at, depth);
         return this.mapping(line, column, at, depth);
     }
 
@@ -234,25 +234,21 @@ class BlockReader {
                 tail = merge.tail;
                 lastEmptyWithComment = false;
                 line++;
-                if (line >= this.starts.length || this.indents[line] < column) break;
-                if (this.indents[line] !== column) throw GIVE_UP;
-                entryAt = this.starts[line] + column;
-                if (text.charCodeAt(entryAt) === DASH && this.isBlank(entryAt + 1, line)) throw GIVE_UP;
-                continue;
+            } else {
+                if (Object.prototype.hasOwnProperty.call(out, key.name)) throw GIVE_UP;
+                const path = depth === 0 ? key.name : `${at}\u0001${key.name}`;
+                this.count(depth + 1);
+                const value = this.valueAfter(line, key.after, column, path, depth + 1);
+                setOwn(out, key.name, value.read.value);
+                this.locs.set(path, { key: [key.start, key.end], value: [value.read.start, value.read.end] });
+                tail = value.read.tail;
+                lastEmptyWithComment = value.emptyWithComment;
+                line = value.next;
             }
-            if (Object.prototype.hasOwnProperty.call(out, key.name)) throw GIVE_UP;
-            const path = depth === 0 ? key.name : `${at}\u0001${key.name}`;
-            this.count(depth + 1);
-            const value = this.valueAfter(line, key.after, column, path, depth + 1);
-            setOwn(out, key.name, value.read.value);
-            this.locs.set(path, { key: [key.start, key.end], value: [value.read.start, value.read.end] });
-            tail = value.read.tail;
-            lastEmptyWithComment = value.emptyWithComment;
-            line = value.next;
             if (line >= this.starts.length || this.indents[line] < column) break;
             if (this.indents[line] !== column) throw GIVE_UP;
             entryAt = this.starts[line] + column;
-            if (text.charCodeAt(entryAt) === DASH && this.isBlank(entryAt + 1, line)) throw GIVE_UP;
+            if (text.charCodeAt(entryAt) === DASH && this.isBlank(entryAt + 1, this.contentEnds[line])) throw GIVE_UP;
         }
         // An empty last value followed by a comment: the parser stretches its range over the comment.
         if (lastEmptyWithComment) throw GIVE_UP;
@@ -355,7 +351,7 @@ class BlockReader {
             if (line >= this.starts.length || this.indents[line] < column) break;
             if (this.indents[line] !== column) throw GIVE_UP;
             const next = this.starts[line] + column;
-            if (text.charCodeAt(next) !== DASH || !this.isBlank(next + 1, line)) throw GIVE_UP;
+            if (text.charCodeAt(next) !== DASH || !this.isBlank(next + 1, this.contentEnds[line])) throw GIVE_UP;
         }
         if (lastEmptyWithComment) throw GIVE_UP;
         return { read: { value: out, start, end: tail, tail }, next: line };
@@ -436,7 +432,7 @@ class BlockReader {
             read = { value: quoted.value, start: at, end: quoted.after, tail: quoted.after };
             after = quoted.after;
         } else {
-            if (refusedPlainStart(code) || ((code === DASH || code === 0x3f || code === COLON) && this.isBlank(at + 1, -1, contentEnd))) throw GIVE_UP;
+            if (!this.startsPlain(at, contentEnd)) throw GIVE_UP;
             let end = contentEnd;
             for (let c = this.colonOrHash(at, contentEnd); c < contentEnd; c = this.colonOrHash(c + 1, contentEnd)) {
                 if (text.charCodeAt(c) === HASH) {
@@ -497,17 +493,17 @@ class BlockReader {
         const code = text.charCodeAt(at);
         if (code === DQUOTE || code === SQUOTE) {
             const quoted = this.quoted(at, contentEnd);
-            if (text.charCodeAt(quoted.after) !== COLON || !this.isBlank(quoted.after + 1, -1, contentEnd)) return undefined;
+            if (text.charCodeAt(quoted.after) !== COLON || !this.isBlank(quoted.after + 1, contentEnd)) return undefined;
             return { name: quoted.value, start: at, end: quoted.after, after: quoted.after + 1 };
         }
-        if (refusedPlainStart(code) || ((code === DASH || code === 0x3f || code === COLON) && this.isBlank(at + 1, -1, contentEnd))) return undefined;
+        if (!this.startsPlain(at, contentEnd)) return undefined;
         for (let end = this.colonOrHash(at, contentEnd); end < contentEnd; end = this.colonOrHash(end + 1, contentEnd)) {
             if (end - at > MAX_KEY_LENGTH) return undefined;
             if (text.charCodeAt(end) === HASH) {
                 if (text.charCodeAt(end - 1) === SPACE) return undefined;
                 continue;
             }
-            if (this.isBlank(end + 1, -1, contentEnd)) {
+            if (this.isBlank(end + 1, contentEnd)) {
                 if (text.charCodeAt(end - 1) === SPACE) return undefined;
                 const name = text.slice(at, end);
                 // a plain `<<` is a merge key (a quoted one is an ordinary key)
@@ -530,7 +526,7 @@ class BlockReader {
         for (let end = this.colonOrHash(at, contentEnd); end < contentEnd; end = this.colonOrHash(end + 1, contentEnd)) {
             if (text.charCodeAt(end) === HASH) {
                 if (text.charCodeAt(end - 1) === SPACE) return false;
-            } else if (this.isBlank(end + 1, -1, contentEnd)) {
+            } else if (this.isBlank(end + 1, contentEnd)) {
                 return true;
             }
         }
@@ -547,8 +543,14 @@ class BlockReader {
         return Math.min(UP_TO_COLON_OR_HASH.lastIndex, contentEnd);
     }
 
-    /** A space or the end of the line's content at `at` (of `line`, or before `contentEnd`). */
-    private isBlank(at: number, line: number, contentEnd = this.contentEnds[line]): boolean {
+    /** Whether a plain scalar of block context may start at `at`: not an indicator, but `-`, `?` or `:` before a non-space. */
+    private startsPlain(at: number, contentEnd: number): boolean {
+        const code = this.text.charCodeAt(at);
+        return !refusedPlainStart(code) && !((code === DASH || code === 0x3f || code === COLON) && this.isBlank(at + 1, contentEnd));
+    }
+
+    /** A space, or the end of the line's content (`contentEnd`), at `at`. */
+    private isBlank(at: number, contentEnd: number): boolean {
         return at >= contentEnd || this.text.charCodeAt(at) === SPACE;
     }
 

@@ -18,6 +18,8 @@ export function engineClient(timeoutMs = 30_000): DockerClient {
 
 /** The testbed's node image (scripts/testbed), built by another step. */
 export const TESTBED_NODE_IMAGE = 'swarm-stacks-testbed/node:20';
+/** The HAProxy image the test bed builds (scripts/testbed/images.sh). */
+export const TESTBED_HAPROXY_IMAGE = 'swarm-stacks-testbed/haproxy:2.6';
 
 /**
  * An image that exists locally: the testbed node image if present, else any tagged local image,
