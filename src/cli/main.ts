@@ -17,6 +17,7 @@ import { parseScaleArgument, restartService, rollbackService, scaleService, upda
 import { PS_HEADER, SERVICES_HEADER, STACK_HEADER, pendingTaskNotes, renderTable, serviceRows, stackRows, taskRows } from '../core/stack/tables';
 import { NAMESPACE_LABEL, stackLabelFilter, stackNameProblem, validateStackName } from '../core/stack/names';
 import { printableStack } from '../core/compose/printable';
+import { nodeFingerprintKey } from '../core/stack/fingerprint-key-node';
 import type { StackEngine } from '../core/stack/engine';
 import type { RegistryAuthSource } from '../core/registry/credentials';
 
@@ -286,6 +287,7 @@ const deploy: Verb = {
             registryAuth: registryAuthOf(io),
             withRegistryAuth: Boolean(args.values['with-registry-auth']),
             rotateConfigs: Boolean(args.values['rotate-configs']) || rotationRequested(loaded.load.config),
+            secretFingerprintKey: nodeFingerprintKey(io.env),
             history: { limit: historyLimit(args), version, deployedBy: deployedByHere(io.env), composeHash: composeContentHash(files.map((f) => fs.readFileSync(f))) },
         };
         const plan = await prepareDeploy(engine, loaded.specs, stack, options);
