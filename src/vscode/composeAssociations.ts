@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ComposePlacement, ServicePlacement } from '../core/compose/lens-placement';
 import { scanComposePlacement } from '../core/compose/lens-scan';
 import type { ParsedYaml, YamlPieces } from '../core/compose/yaml-source';
-import { substitute } from '../core/compose/interpolate';
+import { lookupOwn, substitute } from '../core/compose/interpolate';
 import { associateStack, declaredReplicas, type FileService, type StackAssociation } from '../core/stack/compose-live';
 import type { StackSummary } from '../core/swarm-snapshot';
 import { CancelledError } from '../core/cancellation';
@@ -139,7 +139,7 @@ export class ComposeAssociations implements vscode.Disposable {
 function fileServices(placement: ComposePlacement): FileService[] {
     return placement.services.map((s) => {
         if (s.image === undefined) return { key: s.key };
-        const image = substitute(s.image, (name) => process.env[name]);
+        const image = substitute(s.image, lookupOwn(process.env));
         return image.error || image.value === '' ? { key: s.key } : { key: s.key, image: image.value };
     });
 }
