@@ -10,7 +10,7 @@ import { applyDeploy, prepareDeploy, touchedServices } from '../core/stack/deplo
 import { deployedByHere, readHistory, type HistoryEntry } from '../core/stack/history';
 import { lintCompose } from '../core/stack/lint';
 import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type ResolveImageMode } from '../core/stack/plan';
-import { describeRevisionChange, prepareRollback } from '../core/stack/rollback';
+import { describeRevisionChange, describeRollbackPlan, prepareRollback } from '../core/stack/rollback';
 import { renderTable } from '../core/stack/tables';
 import { formatDiagnostic, sortDiagnostics } from '../core/diagnostics';
 import { stackNameProblem, validateStackName } from '../core/stack/names';
@@ -69,7 +69,7 @@ export async function rollbackStack(args: ParsedArgs, io: CliIo): Promise<number
     const engine = engineFor(args, io);
     const { plan, revision } = await prepareRollback(engine, stack, Number(raw), { signal: io.signal });
     if (plan.problems.length) throw new Error(`${plan.problems.join('\n')}\nNothing was changed.`);
-    for (const line of describePlan(plan)) io.stdout.write(`${line}\n`);
+    for (const line of describeRollbackPlan(plan)) io.stdout.write(`${line}\n`);
     if (args.values['dry-run']) return 0;
     if (planIsEmpty(plan)) {
         io.stdout.write(`Stack ${stack} already runs revision ${raw}: nothing to change.\n`);

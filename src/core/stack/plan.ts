@@ -56,7 +56,7 @@ export interface ImageResolution {
 
 type ObjectAction = 'create' | 'update' | 'unchanged';
 
-interface PlannedService {
+export interface PlannedService {
     key: string;
     name: string;
     action: ObjectAction;
@@ -89,6 +89,8 @@ export interface DeployPlan {
     unpulledImages?: UnpulledImage[];
     /** With config rotation: the name each file-backed secret and config gets (rotation.ts). */
     rotation?: RotatedObject[];
+    /** The names of the networks the engine holds that the plan read, by ID: specs store attachments by ID. */
+    networkNames?: Record<string, string>;
 }
 
 /**
@@ -188,7 +190,8 @@ export function planDeploy(desired: DesiredStack, existing: ExistingState, optio
               .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
         : [];
 
-    return { stackName: desired.stackName, resolveImage: options.resolveImage, networks, secrets, configs, services, prune, problems, warnings };
+    const networkNames = Object.fromEntries([...networkIds].map(([name, id]) => [id, name]));
+    return { stackName: desired.stackName, resolveImage: options.resolveImage, networks, secrets, configs, services, prune, problems, warnings, networkNames };
 }
 
 function planObject<S extends SecretSpec | ConfigSpec>(
@@ -361,8 +364,11 @@ function rotationNote(plan: DeployPlan, kind: 'secret' | 'config', name: string)
     return ` (new content of ${rotated.baseName}; the old version is removed once the services have converged)`;
 }
 
-/** The plan as lines a person reads before confirming (CLI `--dry-run`, the editor's confirmation). */
-export function describePlan(plan: DeployPlan): string[] {
+/**
+ * The plan as lines a person reads before confirming (CLI `--dry-run`, the editor's confirmation). `serviceDetail`
+ * gives the lines under a created or updated service: by default its spec changes.
+ */
+export function describePlan(plan: DeployPlan, serviceDetail: (service: PlannedService) => string[] = (s) => formatSpecChanges(s.changes)): string[] {
     const lines: string[] = [];
     const verb = { create: 'create', update: 'update', unchanged: 'unchanged' } as const;
     for (const n of plan.networks) lines.push(`network ${n.name}: ${verb[n.action]}`);
@@ -370,8 +376,9 @@ export function describePlan(plan: DeployPlan): string[] {
     for (const c of plan.configs) lines.push(`config ${c.name}: ${c.action === 'update' ? 'update labels' : verb[c.action]}${rotationNote(plan, 'config', c.name)}`);
     for (const s of plan.services) {
         lines.push(`service ${s.name}: ${verb[s.action]}`);
-        for (const change of formatSpecChanges(s.changes)) {
-            lines.push(`    ${change}`);
+        if (s.action === 'unchanged') continue;
+        for (const line of serviceDetail(s)) {
+            lines.push(`    ${line}`);
         }
     }
     for (const p of plan.prune) lines.push(`service ${p.name}: remove (prune)`);
