@@ -16,6 +16,7 @@ import { removeStack } from '../core/stack/remove';
 import { parseScaleArgument, restartService, rollbackService, scaleService, updateServiceImage } from '../core/stack/verbs';
 import { PS_HEADER, SERVICES_HEADER, STACK_HEADER, pendingTaskNotes, renderTable, serviceRows, stackRows, taskRows } from '../core/stack/tables';
 import { NAMESPACE_LABEL, stackLabelFilter, stackNameProblem, validateStackName } from '../core/stack/names';
+import { printableStack } from '../core/compose/printable';
 import type { StackEngine } from '../core/stack/engine';
 import type { RegistryAuthSource } from '../core/registry/credentials';
 
@@ -502,8 +503,8 @@ const convert: Verb = {
         const loaded = lintCompose(files, { stackName: stack, env: io.env, dotEnv: !args.values['no-dotenv'] });
         printDiagnostics(io, loaded.diagnostics);
         if (!loaded.specs) throw new ReportedFailure('swarm-stacks: the compose file has errors');
-        const { networks, externalNetworks, secrets, configs, services: list } = loaded.specs;
-        io.stdout.write(`${JSON.stringify({ networks, externalNetworks, secrets, configs, services: list }, null, 2)}\n`);
+        // Never a secret's content: its file instead (core/compose/printable.ts).
+        io.stdout.write(`${JSON.stringify(printableStack(loaded.specs), null, 2)}\n`);
         return 0;
     },
 };
