@@ -46,14 +46,19 @@ export function pinnedApiVersion(value: string | undefined, endpoint: string): s
 
 /**
  * The version to speak to an engine whose `/_ping` answer carried `engineVersion` (its `Api-Version` header):
- * the lower of it and NEWEST_API_VERSION. An engine below the oldest supported version, or one that names no
- * version (an engine older than API 1.25 sends none), is an error naming both.
+ * the lower of it and NEWEST_API_VERSION. An engine below the oldest supported version is an error naming both; an
+ * answer without a version, an error asking whether the endpoint is an engine at all.
  */
 export function negotiatedApiVersion(engineVersion: string | undefined, endpoint: string): string {
     const version = engineVersion === undefined ? undefined : parseApiVersion(engineVersion);
     if (version === undefined) {
-        const said = engineVersion ? `an API version that cannot be read (${JSON.stringify(engineVersion)})` : 'no API version';
-        throw new DockerError('unsupportedApiVersion', `Docker at ${endpoint} answered /_ping with ${said}, but ${NEEDS}.`, { endpoint });
+        // Every engine since API 1.25 (Docker 1.13) names its version there: this is more likely not an engine.
+        const said = engineVersion ? `an Api-Version header that is no API version (${JSON.stringify(engineVersion.slice(0, 40))})` : 'no Api-Version header';
+        throw new DockerError(
+            'unsupportedApiVersion',
+            `Docker at ${endpoint} answered /_ping with ${said}, which every engine since Docker 1.13 sends. Is ${endpoint} a Docker engine (and not a proxy or another server)?`,
+            { endpoint },
+        );
     }
     if (compareApiVersions(version, OLDEST_API_VERSION) < 0) {
         throw new DockerError('unsupportedApiVersion', `Docker at ${endpoint} speaks Engine API ${version}, but ${NEEDS}.`, { endpoint });

@@ -49,7 +49,7 @@ describe('Engine API versions', () => {
             () => negotiatedApiVersion(undefined, URL),
             (e: DockerError) =>
                 e.kind === 'unsupportedApiVersion' &&
-                e.message === `Docker at ${URL} answered /_ping with no API version, but Swarm Stacks needs Engine API 1.41 (Docker 20.10) or newer.`,
+                e.message === `Docker at ${URL} answered /_ping with no Api-Version header, which every engine since Docker 1.13 sends. Is ${URL} a Docker engine (and not a proxy or another server)?`,
         );
     });
 
