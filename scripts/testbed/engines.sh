@@ -7,6 +7,8 @@
 #   bash scripts/testbed/engines.sh down     stop the engines, remove their namespaces, cgroups and data (cache kept)
 #   bash scripts/testbed/engines.sh fetch    only download and extract the .debs into the cache
 #   bash scripts/testbed/engines.sh tree SUITE   print the extracted tree of SUITE (fetching it when needed)
+#   bash scripts/testbed/engines.sh mixed-up | mixed-switch N ENGINE | mixed-down
+#                                            a 3-node swarm of mixed engine versions, for the engine tests (below)
 #
 # Per suite (trixie, sid): the .debs of docker.io, containerd and tini, downloaded with apt through a private
 # sources list and lists folder (the system's apt state is not touched) into $CACHE/engines/<suite>/debs and
@@ -86,10 +88,11 @@ pid_ours() {   # the engine's dockerd runs and is ours (its command line names i
         tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--data-root $(dir_of "$1")/data"
 }
 
-# write_inner SUITE IDX: the script that runs inside the namespace. `ip netns exec` remounts /sys, which drops the
-# cgroup mounts: the host's cgroup layout is mounted again (read here, from the host's mountinfo) before dockerd.
+# write_inner DIR HOSTNAME ADDRESS CGROUP [DOCKERD FLAGS...]: DIR/inner.sh, the script that runs inside a namespace.
+# `ip netns exec` remounts /sys, which drops the cgroup mounts: the host's cgroup layout is mounted again (read
+# here, from the host's mountinfo) before dockerd.
 write_inner() {
-    local suite=$1 idx=$2 d; d="$(dir_of "$suite")"
+    local d=$1 host=$2 address=$3 cgroup=$4; shift 4
     local mounts
     if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
         mounts='mount -t cgroup2 cgroup2 /sys/fs/cgroup'
@@ -108,19 +111,32 @@ write_inner() {
     fi
     cat > "$d/inner.sh" <<EOF
 #!/bin/sh
-# Written by scripts/testbed/engines.sh; runs as: ip netns exec $(ns_of "$suite") unshare --uts sh inner.sh
+# Written by scripts/testbed/engines.sh; runs as: ip netns exec <namespace> unshare --uts sh inner.sh
 set -e
 $mounts
 mount --bind $d/etc-docker /etc/docker        # own key.json: an engine ID of its own
 mount --bind $d/resolv.conf /etc/resolv.conf
-hostname engine-$suite
+hostname $host
 export PATH=$d/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1
 unset DOCKER_HOST DOCKER_CONTEXT DOCKER_CONFIG
 exec dockerd -H unix://$d/docker.sock --data-root $d/data --exec-root $d/exec --pidfile $d/docker.pid \\
-    --storage-driver overlay2 --bip 10.$idx.1.1/24 --cgroup-parent /swarm-stacks-$suite \\
-    --swarm-default-advertise-addr 10.$idx.0.1 --log-level info
+    --storage-driver overlay2 --cgroup-parent /$cgroup --swarm-default-advertise-addr $address --log-level info $*
 EOF
+}
+
+# link_bins TREE DIR: DIR/bin holds the daemon-side binaries of TREE (an extracted .deb tree, or / for the system's)
+link_bins() {
+    local tree=$1 d=$2 f src
+    mkdir -p "$d/bin"
+    rm -f "$d"/bin/*
+    for f in usr/sbin/dockerd usr/sbin/docker-proxy usr/bin/docker-init usr/bin/containerd usr/bin/containerd-shim-runc-v2; do
+        src="${tree%/}/$f"
+        # docker.io's docker-init is a link to tini-static, which some suites' trees lack
+        if [ "$f" = usr/bin/docker-init ] && [ ! -e "$src" ]; then src="$(readlink -f /usr/bin/docker-init)"; fi
+        [ -e "$src" ] || die "$src is missing"
+        ln -s "$src" "$d/bin/$(basename "$f")"
+    done
 }
 
 engine_up() {
@@ -135,27 +151,20 @@ engine_up() {
     [ ${#sock} -lt 100 ] || die "the checkout path is too long for unix sockets under $d (${#sock} > 100 characters)"
     if ip -br addr | grep -q "10\.$idx\."; then die "10.$idx.0.0/16 is already in use on this host"; fi
     mkdir -p "$d"/{bin,data,exec,etc-docker}
-    rm -f "$d"/bin/* "$d/docker.pid"
-    local f src
-    for f in usr/sbin/dockerd usr/sbin/docker-proxy usr/bin/docker-init usr/bin/containerd usr/bin/containerd-shim-runc-v2; do
-        src="$tree/$f"
-        # docker.io's docker-init is a link to tini-static, which some suites' trees lack
-        if [ "$f" = usr/bin/docker-init ] && [ ! -e "$src" ]; then src="$(readlink -f /usr/bin/docker-init)"; fi
-        [ -e "$src" ] || die "$suite: $src is missing"
-        ln -s "$src" "$d/bin/$(basename "$f")"
-    done
+    rm -f "$d/docker.pid"
+    link_bins "$tree" "$d"
     ip netns add "$ns"
     ip link add "$veth" type veth peer name eth0 netns "$ns"
     ip addr add "10.$idx.0.254/24" dev "$veth"; ip link set "$veth" up
     ip -n "$ns" addr add "10.$idx.0.1/24" dev eth0; ip -n "$ns" link set eth0 up; ip -n "$ns" link set lo up
     # Offline: nothing answers on the engine's own 127.0.0.1:53, so name lookups fail at once.
     printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' > "$d/resolv.conf"
-    write_inner "$suite" "$idx"
+    write_inner "$d" "engine-$suite" "10.$idx.0.1" "swarm-stacks-$suite" --bip "10.$idx.1.1/24"
     ( setsid ip netns exec "$ns" unshare --uts /bin/sh "$d/inner.sh" >>"$d/dockerd.log" 2>&1 </dev/null & )
     local i
     for i in $(seq $WAIT_STEPS); do ed "$suite" version >/dev/null 2>&1 && break; sleep 0.1; done
     ed "$suite" version >/dev/null 2>&1 || { tail -20 "$d/dockerd.log" >&2; die "$suite: dockerd did not answer within $((WAIT_STEPS / 10)) s"; }
-    load_images "$suite"
+    load_images "$d/docker.sock"
     if [ "$(ed "$suite" info --format '{{.Swarm.LocalNodeState}}')" != active ]; then
         ed "$suite" swarm init --advertise-addr "10.$idx.0.1" --default-addr-pool "10.$idx.64.0/18" >/dev/null
     fi
@@ -164,14 +173,14 @@ engine_up() {
     log "$suite: $(ed "$suite" version --format 'dockerd {{.Server.Version}}, API {{.Server.APIVersion}}'), single-node swarm on 10.$idx.0.1: $(since "$t")"
 }
 
-load_images() {
-    local suite=$1 img need=0
+load_images() {   # load_images SOCKET
+    local sock=$1 img need=0
     for img in $IMAGES; do
-        [ "$(ed "$suite" image inspect --format '{{.Id}}' "$img" 2>/dev/null)" = "$(docker image inspect --format '{{.Id}}' "$img")" ] || need=1
+        [ "$(docker -H "unix://$sock" image inspect --format '{{.Id}}' "$img" 2>/dev/null)" = "$(docker image inspect --format '{{.Id}}' "$img")" ] || need=1
     done
     [ $need = 1 ] || return 0
     # shellcheck disable=SC2086
-    docker save $IMAGES | ed "$suite" load -q >/dev/null || die "$suite: docker load of $IMAGES failed"
+    docker save $IMAGES | docker -H "unix://$sock" load -q >/dev/null || die "docker load of $IMAGES into $sock failed"
 }
 
 engine_down() {   # engine_down SUITE [quiet]
@@ -205,6 +214,134 @@ write_engines_json() {
     printf '{ "engines": [%s] }\n' "${entries[*]}" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.stringify(JSON.parse(s),null,2)+"\n"))' > "$ENGINES_JSON"
 }
 
+# ---------------------------------------------------------------- a mixed-version swarm (for the engine tests)
+# mixed-up: three nodes in namespaces swarm-stacks-mx1..3 (10.227.0.1-3, bridge in swarm-stacks-mxhub, uplink
+# ssmix0 = 10.227.0.254): mix1 a 20.10 manager (the system's binaries), mix2 a 28.5 worker (sid), mix3 a 20.10
+# worker. mixed-switch N ENGINE restarts node N's daemon on the same data root with another engine's binaries (main,
+# trixie, sid): an engine upgrade in place. Images: the test bed's base images, no registry
+# (DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1). Coordinates in .testbed/mixed.json. mixed-down removes all of it.
+MIXED_DIR="$TB/mixed"
+MIXED_JSON="$TB/mixed.json"
+MIXED_SUBNET=10.227.0
+MIXED_POOL=10.227.64.0/18
+MIXED_VETH=ssmix0
+MIXED_START="1:main 2:sid 3:main"
+mns() { printf 'swarm-stacks-mx%s' "$1"; }
+mnd() { local n=$1; shift; env -u DOCKER_HOST -u DOCKER_CONTEXT docker -H "unix://$MIXED_DIR/n$n/docker.sock" "$@"; }
+tree_for() { if [ "$1" = main ]; then echo /; else fetch "$1" >&2; tree_of "$1"; fi; }
+
+mixed_node_start() {   # mixed_node_start N ENGINE
+    local n=$1 engine=$2 d="$MIXED_DIR/n$1" i
+    mkdir -p "$d"/{data,exec,etc-docker}
+    rm -f "$d/docker.pid"
+    link_bins "$(tree_for "$engine")" "$d"
+    echo "$engine" > "$d/engine"
+    cp "$MIXED_DIR/resolv.conf" "$d/resolv.conf"
+    write_inner "$d" "mix$n" "$MIXED_SUBNET.$n" "swarm-stacks-mx$n"
+    ( setsid ip netns exec "$(mns "$n")" unshare --uts /bin/sh "$d/inner.sh" >>"$d/dockerd.log" 2>&1 </dev/null & )
+    for i in $(seq $WAIT_STEPS); do mnd "$n" version >/dev/null 2>&1 && return 0; sleep 0.1; done
+    tail -20 "$d/dockerd.log" >&2
+    die "mix$n: dockerd ($engine) did not answer within $((WAIT_STEPS / 10)) s"
+}
+
+mixed_node_stop() {   # SIGTERM by pid file, bounded wait, SIGKILL that pid only if it hangs
+    local d="$MIXED_DIR/n$1" pid i
+    pid="$(cat "$d/docker.pid" 2>/dev/null)" || return 0
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF -- "--data-root $d/data" || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for i in $(seq 600); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    log "mix$1: dockerd $pid did not stop within 60 s, SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+mixed_ready() {   # the manager reports every node Ready
+    [ "$(mnd 1 node ls --format '{{.Status}}' 2>/dev/null | grep -c '^Ready$')" = 3 ]
+}
+
+mixed_up() {
+    require_root
+    local t n e; t=$(now_ms)
+    [ -S /run/containerd/containerd.sock ] &&
+        die "/run/containerd/containerd.sock exists: a dockerd would use that system containerd instead of its own"
+    local sock="$MIXED_DIR/n1/exec/containerd/containerd.sock.ttrpc"
+    [ ${#sock} -lt 100 ] || die "the checkout path is too long for unix sockets under $MIXED_DIR"
+    mixed_down quiet
+    mkdir -p "$MIXED_DIR"
+    # The bridge lives in a namespace of its own (a root-namespace bridge would meet the main engine's FORWARD DROP).
+    local hub=swarm-stacks-mxhub
+    ip netns add "$hub"
+    ip -n "$hub" link add br0 type bridge
+    ip -n "$hub" link set br0 up
+    for e in $MIXED_START; do
+        n=${e%%:*}
+        ip netns add "$(mns "$n")"
+        ip -n "$hub" link add "veth-n$n" type veth peer name eth0 netns "$(mns "$n")"
+        ip -n "$hub" link set "veth-n$n" master br0 up
+        ip -n "$(mns "$n")" addr add "$MIXED_SUBNET.$n/24" dev eth0
+        ip -n "$(mns "$n")" link set eth0 up
+        ip -n "$(mns "$n")" link set lo up
+        ip netns exec "$(mns "$n")" sysctl -q -w net.ipv4.icmp_ratelimit=0
+    done
+    ip link add "$MIXED_VETH" type veth peer name uplink netns "$hub"
+    ip -n "$hub" link set uplink master br0 up
+    ip addr add "$MIXED_SUBNET.254/24" dev "$MIXED_VETH"
+    ip link set "$MIXED_VETH" up
+    printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' > "$MIXED_DIR/resolv.conf"
+    for e in $MIXED_START; do mixed_node_start "${e%%:*}" "${e##*:}"; done
+    for e in $MIXED_START; do load_images "$MIXED_DIR/n${e%%:*}/docker.sock"; done
+    mnd 1 swarm init --advertise-addr "$MIXED_SUBNET.1" --listen-addr "$MIXED_SUBNET.1:2377" --default-addr-pool "$MIXED_POOL" >/dev/null
+    # node failures and returns seen within seconds
+    mnd 1 swarm update --dispatcher-heartbeat 1s >/dev/null
+    local token; token="$(mnd 1 swarm join-token -q worker)"
+    for n in 2 3; do mnd "$n" swarm join --token "$token" --advertise-addr "$MIXED_SUBNET.$n" "$MIXED_SUBNET.1:2377" >/dev/null; done
+    local i; for i in $(seq $WAIT_STEPS); do mixed_ready && break; sleep 0.1; done
+    mixed_ready || { mnd 1 node ls >&2; die "the mixed swarm does not have 3 Ready nodes"; }
+    write_mixed_json
+    log "mixed swarm: $(mnd 1 node ls --format '{{.Hostname}} {{.EngineVersion}}' | sort | tr '\n' ' ')ready: $(since "$t")"
+}
+
+write_mixed_json() {
+    local n entries=()
+    for n in 1 2 3; do
+        entries+=("{\"name\": \"mix$n\", \"host\": \"unix://$MIXED_DIR/n$n/docker.sock\", \"address\": \"$MIXED_SUBNET.$n\", \"role\": \"$([ "$n" = 1 ] && echo manager || echo worker)\", \"engine\": \"$(cat "$MIXED_DIR/n$n/engine")\"}")
+    done
+    local IFS=,
+    printf '{ "script": "%s", "nodes": [%s] }\n' "$HERE/engines.sh" "${entries[*]}" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.stringify(JSON.parse(s),null,2)+"\n"))' > "$MIXED_JSON"
+}
+
+mixed_switch() {   # mixed_switch N ENGINE: the same node (data root, swarm membership) on another engine's binaries
+    require_root
+    local n=${1:-} engine=${2:-} t i
+    case "$n" in 1|2|3) ;; *) die "usage: $0 mixed-switch 1|2|3 main|trixie|sid" ;; esac
+    case "$engine" in main|trixie|sid) ;; *) die "usage: $0 mixed-switch 1|2|3 main|trixie|sid" ;; esac
+    [ -s "$MIXED_JSON" ] || die "the mixed swarm is not up: $0 mixed-up"
+    t=$(now_ms)
+    mixed_node_stop "$n"
+    mixed_node_start "$n" "$engine"
+    for i in $(seq $WAIT_STEPS); do
+        [ "$(mnd "$n" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)" = active ] && mixed_ready && break
+        sleep 0.1
+    done
+    mixed_ready || die "mix$n restarted on $engine but the manager does not report 3 Ready nodes"
+    write_mixed_json
+    log "mix$n: $(mnd "$n" version --format '{{.Server.Version}}') ($engine), all 3 nodes Ready: $(since "$t")"
+}
+
+mixed_down() {   # mixed_down [quiet]
+    local n p
+    rm -f "$MIXED_JSON"
+    for n in 3 2 1; do mixed_node_stop "$n"; done
+    for p in $(pgrep -f "$MIXED_DIR/n[0-9]/exec" || true); do kill -TERM "$p" 2>/dev/null || true; done
+    for n in 1 2 3; do ip netns del "$(mns "$n")" 2>/dev/null || true; done
+    ip netns del swarm-stacks-mxhub 2>/dev/null || true
+    ip link del "$MIXED_VETH" 2>/dev/null || true
+    for n in 1 2 3; do
+        local c; for c in /sys/fs/cgroup/*/"swarm-stacks-mx$n"; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null || true; done
+    done
+    if grep -qF " $MIXED_DIR/" /proc/self/mountinfo; then log "mounts under $MIXED_DIR remain; its data is kept"; else rm -rf "${MIXED_DIR:?}"; fi
+    [ -n "${1:-}" ] || log "mixed swarm stopped, namespaces and data removed"
+}
+
 # ---------------------------------------------------------------- verbs
 up() {
     require_root
@@ -236,6 +373,9 @@ down() {
     require_root
     rm -f "$ENGINES_JSON"
     local e; for e in $(engines); do engine_down "${e%%:*}"; done
+    # a mixed swarm a test left behind (its after hook removes it)
+    [ -d "$MIXED_DIR" ] && mixed_down
+    return 0
 }
 
 case "${1:-}" in
@@ -244,5 +384,8 @@ case "${1:-}" in
     down) down ;;
     fetch) for e in $(engines); do fetch "${e%%:*}"; done ;;
     tree) fetch "${2:?usage: $0 tree SUITE}" >&2; tree_of "$2"; echo ;;
-    *) echo "usage: $0 up|status|down|fetch|tree SUITE" >&2; exit 2 ;;
+    mixed-up) mixed_up ;;
+    mixed-switch) mixed_switch "${2:-}" "${3:-}" ;;
+    mixed-down) require_root; mixed_down ;;
+    *) echo "usage: $0 up|status|down|fetch|tree SUITE|mixed-up|mixed-switch N ENGINE|mixed-down" >&2; exit 2 ;;
 esac
