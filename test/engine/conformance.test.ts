@@ -21,6 +21,7 @@ import { assertFreshBundle, describeRun, docker, killStackContainers, ROOT, swar
 import { engineClient, TESTBED_NODE_IMAGE } from './support/engine';
 import { engineEnv, otherEngineClient, testedEngines, type TestedEngine } from './support/engines';
 import { uniqueName } from './support/names';
+import { waitFor } from './support/wait';
 import { fileFacts, snapshotStack, type StackSnapshot } from './support/snapshot';
 
 const CORPUS = path.join(ROOT, 'test', 'fixtures', 'conformance');
@@ -196,8 +197,19 @@ for (const engine of testedEngines()) {
             // updates every service on every deploy), no network, no config.
             const stacks = facts.fixedNames.length || options.sequential || cliDiffersFromV29 ? [ourStack] : [ourStack, cliStack];
             for (const stack of stacks) {
-                // Read just before: the engine's allocator bumps a new service's version once by itself.
-                const before = await snapshotStack(client, stack, facts);
+                // Read once the versions hold still: the engine's allocator bumps a new service's version once by itself,
+                // for a stack of many services on Engine 20.10 sometimes seconds after the deploy.
+                let before = await snapshotStack(client, stack, facts);
+                await waitFor(
+                    async () => {
+                        await new Promise((resolve) => setTimeout(resolve, 500));
+                        const again = await snapshotStack(client, stack, facts);
+                        const same = JSON.stringify(versions(again)) === JSON.stringify(versions(before));
+                        before = again;
+                        return same;
+                    },
+                    { timeoutMs: 15_000, intervalMs: 0, what: `the stored versions of ${stack} to hold still` },
+                );
                 const r = await swarmStacks(['deploy', '--resolve-image', 'never', '-c', full, stack], { timeoutMs: 60_000, env });
                 assert.strictEqual(r.code, 0, describeRun(`swarm-stacks re-deploy of ${stack === ourStack ? 'its own' : "the CLI's"} stack`, r));
                 assert.doesNotMatch(r.stdout, /Updating service|Creating (service|network|config|secret)/, describeRun('re-deploy', r));
@@ -208,8 +220,6 @@ for (const engine of testedEngines()) {
                 // deploy sends a label update, which the engine refuses if the file's content changed.
                 // That is the only way to report a changed secret instead of silently keeping the old one.
                 const after = await snapshotStack(client, stack, facts);
-                const versions = (s: StackSnapshot) =>
-                    Object.fromEntries([...s.raw.services.map((x) => [x.Spec.Name, x.Version.Index]), ...s.raw.configs.map((x) => [x.Spec.Name, x.Version.Index])]);
                 assert.deepStrictEqual(versions(after), versions(before), `stored versions after re-deploying ${stack}\n${r.stdout}`);
                 assert.deepStrictEqual(
                     after.raw.networks.map((n) => n.Id).sort(),
@@ -220,6 +230,11 @@ for (const engine of testedEngines()) {
             await teardown([cliStack, ourStack]);
         }
     });
+}
+
+/** Each service's and config's stored version (the engine's raft index of its last change). */
+function versions(s: StackSnapshot): Record<string, number> {
+    return Object.fromEntries([...s.raw.services.map((x) => [x.Spec.Name, x.Version.Index]), ...s.raw.configs.map((x) => [x.Spec.Name, x.Version.Index])]);
 }
 
 function engineLabel(engine: TestedEngine): string {
