@@ -225,7 +225,8 @@ MIXED_JSON="$TB/mixed.json"
 MIXED_SUBNET=10.227.0
 MIXED_POOL=10.227.64.0/18
 MIXED_VETH=ssmix0
-MIXED_START="1:main 2:sid 3:main"
+# node:engine at the start; SWARM_STACKS_MIXED_START="1:sid 2:main 3:sid" gives a 28.5 manager with a 20.10 worker
+MIXED_START="${SWARM_STACKS_MIXED_START:-1:main 2:sid 3:main}"
 mns() { printf 'swarm-stacks-mx%s' "$1"; }
 mnd() { local n=$1; shift; env -u DOCKER_HOST -u DOCKER_CONTEXT docker -H "unix://$MIXED_DIR/n$n/docker.sock" "$@"; }
 tree_for() { if [ "$1" = main ]; then echo /; else fetch "$1" >&2; tree_of "$1"; fi; }

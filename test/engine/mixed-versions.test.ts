@@ -4,7 +4,8 @@
  * Nodes view and `swarm-stacks node ls` show them. The scaffold's load-balanced project (HAProxy global with
  * host-mode ports) is built on each node and deployed; then mix3 is drained, its daemon restarted on the same data
  * root with Engine 28.5's binaries, and activated, while requests through HAProxy on mix1 and mix2 all succeed.
- * Bound: 6 minutes for the file (every wait below is bounded); after() removes the mixed swarm even when a step failed.
+ * The other way round, a 20.10 worker (mix2) in a 28.5 manager's (mix1) swarm runs its share of a service.
+ * Bound: 6 minutes per describe (every wait below is bounded); after() removes the mixed swarm even when a step failed.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -183,5 +184,60 @@ describe('mixed engine versions: a 28.5 worker in a 20.10 manager\'s swarm, and 
         assert.match(versions.mix1 ?? '', ENGINE_20, JSON.stringify(versions));
         assert.match(versions.mix2 ?? '', ENGINE_28, JSON.stringify(versions));
         assert.match(versions.mix3 ?? '', ENGINE_28, JSON.stringify(versions));
+    });
+});
+
+describe('mixed engine versions the other way round: a 20.10 worker in a 28.5 manager\'s swarm', function () {
+    this.timeout(6 * 60_000);
+
+    let nodes: MixedNode[] = [];
+    let manager: DockerClient | undefined;
+    const stack = uniqueName('mixed');
+
+    before(async function () {
+        this.timeout(240_000);
+        nodes = await mixedUp(['sid', 'main', 'sid']);
+        manager = mixedClient(nodes.find((n) => n.name === 'mix1')!);
+    });
+
+    after(async function () {
+        this.timeout(240_000);
+        manager?.close();
+        await mixedDown();
+    });
+
+    it('the nodes report 28.5, 20.10, 28.5, and a service deployed by the 28.5 manager runs replicas on the 20.10 worker too', async () => {
+        const snapshot = await readSnapshot(manager!);
+        const versions = Object.fromEntries(snapshot.nodes.map((n) => [n.hostname, n.engineVersion]));
+        assert.match(versions.mix1 ?? '', ENGINE_28, JSON.stringify(versions));
+        assert.match(versions.mix2 ?? '', ENGINE_20, JSON.stringify(versions));
+        assert.match(versions.mix3 ?? '', ENGINE_28, JSON.stringify(versions));
+        assert.ok(snapshot.nodes.find((n) => n.hostname === 'mix1')?.leader, 'mix1 (28.5) leads the swarm');
+
+        const compose = `version: "3.8"
+services:
+  app:
+    image: ${TESTBED_NODE_IMAGE}
+    command: ["node", "-e", "setInterval(()=>{},1e9)"]
+    init: true
+    stop_grace_period: 1s
+    networks: [back]
+    deploy:
+      replicas: 3
+      placement:
+        max_replicas_per_node: 1
+networks:
+  back: {}
+`;
+        const loaded = stackFromCompose([{ path: path.join(os.tmpdir(), 'docker-compose.yaml'), text: compose }], { stackName: stack, env: process.env, dotEnv: false });
+        assert.ok(loaded.specs, loaded.diagnostics.map((d) => d.message).join('\n'));
+        const options: DeployOptions = { resolveImage: 'never', prune: false };
+        const plan = await prepareDeploy(manager!, loaded.specs, stack, options);
+        const [id] = touchedServices(await applyDeploy(manager!, plan, options));
+        const outcome = await waitForService(manager!, id!, { timeoutMs: 120_000 });
+        assert.strictEqual(outcome.kind, 'converged', `${outcome.kind}`);
+        const names = new Map((await manager!.listNodes()).map((n) => [n.ID, n.Description?.Hostname]));
+        const tasks = (await manager!.listTasks({ service: [id!], 'desired-state': ['running'] })).filter((t) => t.Status.State === 'running');
+        assert.deepStrictEqual(tasks.map((t) => names.get(t.NodeID ?? '')).sort(), ['mix1', 'mix2', 'mix3'], 'one replica per node (max_replicas_per_node: 1), the 20.10 worker among them');
     });
 });

@@ -22,14 +22,17 @@ export interface MixedNode {
     engine: string;
 }
 
-async function script(args: string[], timeoutMs: number): Promise<void> {
-    const result = await run('bash', [SCRIPT, ...args], { timeoutMs });
+async function script(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<void> {
+    const result = await run('bash', [SCRIPT, ...args], { timeoutMs, env: { ...process.env, ...env } });
     if (result.code !== 0) throw new Error(describeRun(`bash scripts/testbed/engines.sh ${args.join(' ')}`, result));
 }
 
-/** Starts the mixed swarm (bounded: 3 minutes, the .debs fetched into the cache when missing) and reads its nodes. */
-export async function mixedUp(): Promise<MixedNode[]> {
-    await script(['mixed-up'], 180_000);
+/**
+ * Starts the mixed swarm (bounded: 3 minutes, the .debs fetched into the cache when missing) and reads its nodes.
+ * `layout`: each node's engine at the start, mix1 first (default: main, sid, main).
+ */
+export async function mixedUp(layout?: [string, string, string]): Promise<MixedNode[]> {
+    await script(['mixed-up'], 180_000, layout ? { SWARM_STACKS_MIXED_START: layout.map((engine, i) => `${i + 1}:${engine}`).join(' ') } : {});
     return (JSON.parse(fs.readFileSync(MIXED_JSON, 'utf8')) as { nodes: MixedNode[] }).nodes;
 }
 
