@@ -1,4 +1,4 @@
-import * as fs from 'fs';
+import { readBoundedFile } from '../core/bounded-file';
 import { parseArgs, type ParseArgsConfig } from 'util';
 import { programHelp, verbHelp } from './usage';
 import { version } from '../../package.json';
@@ -286,7 +286,7 @@ const deploy: Verb = {
             registryAuth: registryAuthOf(io),
             withRegistryAuth: Boolean(args.values['with-registry-auth']),
             rotateConfigs: Boolean(args.values['rotate-configs']) || rotationRequested(loaded.load.config),
-            history: { limit: historyLimit(args), version, deployedBy: deployedByHere(io.env), composeHash: composeContentHash(files.map((f) => fs.readFileSync(f))) },
+            history: { limit: historyLimit(args), version, deployedBy: deployedByHere(io.env), composeHash: composeContentHash(files.map((f) => readBoundedFile(f))) },
         };
         const plan = await prepareDeploy(engine, loaded.specs, stack, options);
         if (plan.problems.length) {
