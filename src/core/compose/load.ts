@@ -35,7 +35,7 @@ import { expandPortSpec, goClean, isWindowsAbs, parseVolumeSpec, resolveBindSour
 import { parseBytes, parseNanoCpus } from './values';
 import { LATEST_VERSION } from './schema/versions';
 import { checkImageReference } from '../image-reference';
-import { isFileRefused, readBoundedFile } from '../bounded-file';
+import { checkFileSize, isFileRefused, readBoundedFile } from '../bounded-file';
 
 /** Reads a file whole; `maxBytes` is the bound for a compose file (other files keep the reader's own bound). */
 type ReadFileFn = (path: string, maxBytes?: number) => Uint8Array | string;
@@ -277,10 +277,7 @@ function loadComposeInner(files: string[] | LoadInputFile[], options: LoadOption
         let decodeErr: { offset: number; message: string; code: string } | undefined;
         if (input.text !== undefined) {
             bytesLen = Buffer.byteLength(input.text, 'utf8');
-            if (bytesLen > maxBytes) {
-                ctx.diags.push(fileDiag(input.path, 'error', 'file-too-large', `file is too large (${bytesLen} bytes; the limit is ${maxBytes} bytes)`));
-                continue;
-            }
+            if (tooLarge(ctx, input.path, bytesLen, maxBytes)) continue;
             const d = decode(input.text);
             text = d.text;
             decodeErr = d.error;
@@ -294,10 +291,7 @@ function loadComposeInner(files: string[] | LoadInputFile[], options: LoadOption
                 continue;
             }
             bytesLen = typeof b === 'string' ? Buffer.byteLength(b, 'utf8') : b.length;
-            if (bytesLen > maxBytes) {
-                ctx.diags.push(fileDiag(input.path, 'error', 'file-too-large', `file is too large (${bytesLen} bytes; the limit is ${maxBytes} bytes)`));
-                continue;
-            }
+            if (tooLarge(ctx, input.path, bytesLen, maxBytes)) continue;
             const d = decode(b);
             text = d.text;
             decodeErr = d.error;
@@ -445,6 +439,17 @@ function dedupe(d: Diagnostic[]): Diagnostic[] {
         seen.add(k);
         return true;
     });
+}
+
+/** A compose file over the bound, given as text or read, is refused with the bounded reader's sentence. */
+function tooLarge(ctx: Ctx, file: string, bytes: number, maxBytes: number): boolean {
+    try {
+        checkFileSize(file, bytes, maxBytes);
+        return false;
+    } catch (e) {
+        ctx.diags.push(fileDiag(file, 'error', 'file-too-large', (e as Error).message));
+        return true;
+    }
 }
 
 /** `open <file>: <reason>` as the CLI says it, or the bounded reader's own sentence, which names the file. */
