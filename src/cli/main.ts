@@ -1,4 +1,4 @@
-import * as fs from 'fs';
+import { readBoundedFile } from '../core/bounded-file';
 import { parseArgs, type ParseArgsConfig } from 'util';
 import { programHelp, verbHelp } from './usage';
 import { version } from '../../package.json';
@@ -228,7 +228,8 @@ function waitTimeoutMs(args: ParsedArgs): number {
 /** Progress on stderr, only for a person watching a terminal. */
 function progressPrinter(io: CliIo): (p: ConvergenceProgress) => void {
     if (!io.stderr.isTTY) return () => undefined;
-    return (p) => io.stderr.write(`\r\x1b[K${p.serviceName}: ${p.running}/${p.desired} running${p.updateState ? ` · ${p.updateState}` : ''}`);
+    return (p) =>
+        io.stderr.write(`\r\x1b[K${p.serviceName}: ${p.running}/${p.desired} running${p.updateState ? ` · ${p.updateState}` : ''}${p.retrying?.length ? ` · the engine retries: ${p.retrying[0]}` : ''}`);
 }
 
 export async function waitAll(engine: StackEngine, serviceIds: string[], args: ParsedArgs, io: CliIo, expectRollback = false): Promise<void> {
@@ -316,7 +317,7 @@ const deploy: Verb = {
         const options = {
             ...planOptions,
             onProgress: (line: string) => io.stdout.write(`${line}\n`),
-            history: { limit: historyLimit(args), version, deployedBy: deployedByHere(io.env), composeHash: composeContentHash(files.map((f) => fs.readFileSync(f))) },
+            history: { limit: historyLimit(args), version, deployedBy: deployedByHere(io.env), composeHash: composeContentHash(files.map((f) => readBoundedFile(f))) },
         };
         const plan = await prepareDeploy(engine, specs, stack, options);
         if (plan.problems.length) {
