@@ -3,7 +3,7 @@
  * semantics (@balena/dockerignore, a port of moby's matcher), packed as a tar stream (tar-fs). As the Docker CLI
  * does: the Dockerfile and `.dockerignore` are always sent, a directory is skipped whole when it is excluded and no
  * `!` exception could re-include something below it, and a Dockerfile outside the folder is added under a hidden
- * name. Node `fs` only: no vscode, no dockerode.
+ * name. Node `fs` only: no vscode, no Docker client.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
