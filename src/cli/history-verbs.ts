@@ -4,15 +4,13 @@
  * exit status as `kubectl diff`). Registered with addVerb when this module loads.
  */
 import { version } from '../../package.json';
-import { addVerb, engineFor, historyLimit, UsageError, waitAll, type CliIo, type ParsedArgs, type Verb } from './main';
+import { addVerb, engineFor, historyLimit, planInputOf, PLAN_OPTIONS, UsageError, waitAll, type CliIo, type ParsedArgs, type Verb } from './main';
 import { isCancellation } from '../core/cancellation';
 import { applyDeploy, prepareDeploy, touchedServices } from '../core/stack/deploy';
 import { deployedByHere, readHistory, type HistoryEntry } from '../core/stack/history';
-import { lintCompose } from '../core/stack/lint';
-import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type ResolveImageMode } from '../core/stack/plan';
+import { describePlan, planIsEmpty } from '../core/stack/plan';
 import { describeRevisionChange, prepareRollback } from '../core/stack/rollback';
 import { renderTable } from '../core/stack/tables';
-import { formatDiagnostic, sortDiagnostics } from '../core/diagnostics';
 import { stackNameProblem, validateStackName } from '../core/stack/names';
 
 const HISTORY_HEADER = ['REVISION', 'DEPLOYED', 'BY', 'VERSION', 'COMPOSE', 'CHANGE'];
@@ -94,23 +92,13 @@ export async function rollbackStack(args: ParsedArgs, io: CliIo): Promise<number
  * `kubectl diff` (its exit status 1 means "differences found", so a failure cannot use it).
  */
 const diff: Verb = {
-    options: {
-        'compose-file': { type: 'string', short: 'c', multiple: true },
-        prune: { type: 'boolean' },
-        'resolve-image': { type: 'string' },
-        'no-dotenv': { type: 'boolean' },
-    },
+    options: PLAN_OPTIONS,
     async run(args, io) {
         const stack = stackArgument(args, 'diff');
-        const files = ((args.values['compose-file'] as string[] | undefined) ?? []).flatMap((f) => f.split(',')).filter((f) => f !== '');
-        if (!files.length) throw new UsageError('specify a Compose file (with --compose-file)');
-        const mode = (args.values['resolve-image'] as string | undefined) ?? 'always';
-        if (!RESOLVE_IMAGE_MODES.includes(mode as ResolveImageMode)) throw new UsageError(`invalid option ${mode} for flag --resolve-image`);
         try {
-            const loaded = lintCompose(files, { stackName: stack, env: io.env, dotEnv: !args.values['no-dotenv'] });
-            for (const d of sortDiagnostics(loaded.diagnostics)) io.stderr.write(`${formatDiagnostic(d)}\n`);
-            if (!loaded.specs) throw new Error('the compose file has errors');
-            const plan = await prepareDeploy(engineFor(args, io), loaded.specs, stack, { resolveImage: mode as ResolveImageMode, prune: Boolean(args.values.prune), signal: io.signal });
+            // The same reading, options and plan as deploy (main.ts planInputOf, core/stack/deploy.ts prepareDeploy).
+            const { specs, options } = planInputOf(args, io, stack);
+            const plan = await prepareDeploy(engineFor(args, io), specs, stack, options);
             if (plan.problems.length) throw new Error(`${plan.problems.join('\n')}\nA deploy would fail.`);
             for (const warning of plan.warnings) io.stderr.write(warning);
             if (planIsEmpty(plan)) return 0;

@@ -16,6 +16,8 @@ import { removeStack } from '../core/stack/remove';
 import { parseScaleArgument, restartService, rollbackService, scaleService, updateServiceImage } from '../core/stack/verbs';
 import { PS_HEADER, SERVICES_HEADER, STACK_HEADER, pendingTaskNotes, renderTable, serviceRows, stackRows, taskRows } from '../core/stack/tables';
 import { NAMESPACE_LABEL, stackLabelFilter, stackNameProblem, validateStackName } from '../core/stack/names';
+import { printableStack } from '../core/compose/printable';
+import { nodeFingerprintKey } from '../core/stack/fingerprint-key-node';
 import type { StackEngine } from '../core/stack/engine';
 import type { RegistryAuthSource } from '../core/registry/credentials';
 
@@ -248,46 +250,75 @@ function printDiagnostics(io: CliIo, diagnostics: Parameters<typeof sortDiagnost
     for (const d of sortDiagnostics(diagnostics)) io.stderr.write(`${formatDiagnostic(d)}\n`);
 }
 
+/**
+ * The options that decide a deploy's plan: `deploy` and `diff` take them all, so that `diff` shows exactly what
+ * `deploy` with the same options would do.
+ */
+export const PLAN_OPTIONS: NonNullable<Options> = {
+    'compose-file': { type: 'string', short: 'c', multiple: true },
+    prune: { type: 'boolean' },
+    'resolve-image': { type: 'string' },
+    'no-dotenv': { type: 'boolean' },
+    'with-registry-auth': { type: 'boolean' },
+    'rotate-configs': { type: 'boolean' },
+};
+
+/** The compose files read and validated, and the plan's options, as `deploy` and `diff` share them. */
+export function planInputOf(
+    args: ParsedArgs,
+    io: CliIo,
+    stack: string,
+): { files: string[]; loaded: ReturnType<typeof lintCompose>; specs: NonNullable<ReturnType<typeof lintCompose>['specs']>; options: Omit<DeployModule.DeployOptions, 'history'> } {
+    const files = composeFiles(args);
+    const mode = (args.values['resolve-image'] as string | undefined) ?? 'always';
+    const loaded = lintCompose(files, { stackName: stack, env: io.env, dotEnv: !args.values['no-dotenv'] });
+    printDiagnostics(io, loaded.diagnostics);
+    if (loaded.load.dotEnvFile) io.stderr.write(`Read variables from ${loaded.load.dotEnvFile} (the environment wins; --no-dotenv turns this off)\n`);
+    if (!loaded.specs) {
+        const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
+        throw new ReportedFailure(`swarm-stacks: ${errors} error${errors === 1 ? '' : 's'} in the compose file${files.length > 1 ? 's' : ''}; nothing was deployed`);
+    }
+    if (!RESOLVE_IMAGE_MODES.includes(mode as ResolveImageMode)) throw new UsageError(`invalid option ${mode} for flag --resolve-image`);
+    const withRegistryAuth = Boolean(args.values['with-registry-auth']);
+    return {
+        files,
+        loaded,
+        specs: loaded.specs,
+        options: {
+            resolveImage: mode as ResolveImageMode,
+            prune: Boolean(args.values.prune),
+            signal: io.signal,
+            // Read only when they may be sent: without the flag no credential helper runs.
+            ...(withRegistryAuth ? { registryAuth: registryAuthOf(io) } : {}),
+            withRegistryAuth,
+            rotateConfigs: Boolean(args.values['rotate-configs']) || rotationRequested(loaded.load.config),
+            secretFingerprintKey: nodeFingerprintKey(io.env),
+        },
+    };
+}
+
 const deploy: Verb = {
     options: {
-        'compose-file': { type: 'string', short: 'c', multiple: true },
-        prune: { type: 'boolean' },
-        'resolve-image': { type: 'string' },
+        ...PLAN_OPTIONS,
         'dry-run': { type: 'boolean' },
         wait: { type: 'boolean' },
         'wait-timeout': { type: 'string' },
-        'no-dotenv': { type: 'boolean' },
-        'with-registry-auth': { type: 'boolean' },
-        'rotate-configs': { type: 'boolean' },
         'history-limit': { type: 'string' },
     },
     async run(args, io) {
         const stack = oneStack(args, 'deploy');
-        const files = composeFiles(args);
-        const mode = (args.values['resolve-image'] as string | undefined) ?? 'always';
+        composeFiles(args);
         // The engine answers the reads that do not depend on the compose file while the file is read and validated.
         const early = engineIfAny(args, io);
         if (early) await readAhead(early, (engine) => deployReadsAhead(engine, stack, { signal: io.signal }));
-        const loaded = lintCompose(files, { stackName: stack, env: io.env, dotEnv: !args.values['no-dotenv'] });
-        printDiagnostics(io, loaded.diagnostics);
-        if (loaded.load.dotEnvFile) io.stderr.write(`Read variables from ${loaded.load.dotEnvFile} (the environment wins; --no-dotenv turns this off)\n`);
-        if (!loaded.specs) {
-            const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
-            throw new ReportedFailure(`swarm-stacks: ${errors} error${errors === 1 ? '' : 's'} in the compose file${files.length > 1 ? 's' : ''}; nothing was deployed`);
-        }
-        if (!RESOLVE_IMAGE_MODES.includes(mode as ResolveImageMode)) throw new UsageError(`invalid option ${mode} for flag --resolve-image`);
+        const { files, specs, options: planOptions } = planInputOf(args, io, stack);
         const engine = early ?? engineFor(args, io);
         const options = {
-            resolveImage: mode as ResolveImageMode,
-            prune: Boolean(args.values.prune),
-            signal: io.signal,
+            ...planOptions,
             onProgress: (line: string) => io.stdout.write(`${line}\n`),
-            registryAuth: registryAuthOf(io),
-            withRegistryAuth: Boolean(args.values['with-registry-auth']),
-            rotateConfigs: Boolean(args.values['rotate-configs']) || rotationRequested(loaded.load.config),
             history: { limit: historyLimit(args), version, deployedBy: deployedByHere(io.env), composeHash: composeContentHash(files.map((f) => fs.readFileSync(f))) },
         };
-        const plan = await prepareDeploy(engine, loaded.specs, stack, options);
+        const plan = await prepareDeploy(engine, specs, stack, options);
         if (plan.problems.length) {
             throw new Error(`${plan.problems.join('\n')}\nNothing was deployed.`);
         }
@@ -297,6 +328,7 @@ const deploy: Verb = {
             return 0;
         }
         if (planIsEmpty(plan)) {
+            for (const warning of plan.warnings) io.stderr.write(warning);
             io.stdout.write(`Stack ${stack} is up to date: nothing to change.\n`);
             return 0;
         }
@@ -502,8 +534,8 @@ const convert: Verb = {
         const loaded = lintCompose(files, { stackName: stack, env: io.env, dotEnv: !args.values['no-dotenv'] });
         printDiagnostics(io, loaded.diagnostics);
         if (!loaded.specs) throw new ReportedFailure('swarm-stacks: the compose file has errors');
-        const { networks, externalNetworks, secrets, configs, services: list } = loaded.specs;
-        io.stdout.write(`${JSON.stringify({ networks, externalNetworks, secrets, configs, services: list }, null, 2)}\n`);
+        // Never a secret's content: its file instead (core/compose/printable.ts).
+        io.stdout.write(`${JSON.stringify(printableStack(loaded.specs), null, 2)}\n`);
         return 0;
     },
 };

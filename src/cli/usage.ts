@@ -68,13 +68,17 @@ Options:
       --wait                Wait until the touched services have converged
       --wait-timeout SECS   Bound of --wait (default 600)
       --no-dotenv           Do not read .env (strict parity with docker stack deploy)
-      --with-registry-auth  Send the registry credentials (~/.docker/config.json) with each service,
-                            so that every node can pull from a private registry. The digest lookup of
-                            --resolve-image always sends them; with this flag a refused login stops
-                            the deploy before anything is applied
+      --with-registry-auth  Send the registry credentials (~/.docker/config.json) to the engine, with
+                            the digest lookup and with each service, so that every node can pull from a
+                            private registry; a refused login stops the deploy before anything is
+                            applied. Without it no credentials are read or sent (as docker stack deploy)
       --rotate-configs      When a configs:/secrets: file changed, create <name>-<hash8>, point the
                             services at it, wait for them, then remove the old versions nobody uses
-                            (also turned on by "x-swarm-stacks: { rotate-configs: true }" in the file)
+                            (also turned on by "x-swarm-stacks: { rotate-configs: true }" in the file).
+                            A secret's <hash8> and label are a keyed fingerprint, its key kept in
+                            ~/.config/swarm-stacks/secret-fingerprint.key (SWARM_STACKS_CONFIG_DIR):
+                            a machine without that key cannot tell whether a secret deployed from
+                            elsewhere changed, and deploys it again as a new version
       --history-limit N     Revisions of the stack kept in the swarm (default 10; see history)
 ${common}`,
     rm: `Usage: swarm-stacks rm [--wait] STACK [STACK...]
@@ -170,6 +174,9 @@ Options:
       --prune               Also show the services a deploy --prune would remove
       --resolve-image MODE  always | changed | never, as deploy (default always)
       --no-dotenv           Do not read .env
+      --with-registry-auth  Send the registry credentials with the digest lookup, as deploy does with it
+      --rotate-configs      Plan config and secret rotation, as deploy does with it
+Give the options the deploy was (or will be) given: the plan is the deploy's own.
 ${common}`,
     restart: `Usage: swarm-stacks restart [-d] SERVICE
 
@@ -182,7 +189,7 @@ ${common}`,
     convert: `Usage: swarm-stacks convert -c FILE [-c FILE...] STACK
 
 Print, as JSON, the networks, secrets, configs and service specs the compose files convert to.
-Touches nothing.
+A secret shows its file (or driver), never its content. Touches nothing.
 ${common}`,
     lint: `Usage: swarm-stacks lint -c FILE [-c FILE...]
 
