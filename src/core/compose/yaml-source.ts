@@ -237,25 +237,23 @@ interface ServicePiece {
     shift: number;
     /** Nodes walked for this entry. */
     nodes: number;
-    /** Holds an anchor, an alias or a merge key, or is not a simple key on a line of its own: it is never read alone. */
+    /**
+     * Holds an anchor or an alias, sits beside a merge key of the services mapping, or its key is not a plain one
+     * written alone at the start of its line: it is never read alone.
+     */
     linked: boolean;
-}
-
-/** The documents composed from the parser's tokens. */
-interface Composed {
-    docs: Document.Parsed[];
 }
 
 /**
  * The parser's tokens, checked against the limits that apply to what is written (keys per mapping, nesting), then
  * composed into documents.
  */
-function compose(text: string, limits: Limits, lineCounter: LineCounter | undefined, depth0: number): Composed | LimitError {
+function compose(text: string, limits: Limits, lineCounter: LineCounter | undefined, depth0: number): Document.Parsed[] | LimitError {
     const tokens = Array.from(new Parser(lineCounter?.addNewLine).parse(text));
     const tooMuch = writtenBeyondLimits(tokens, limits, depth0);
     if (tooMuch) return tooMuch;
     const composer = new Composer({ uniqueKeys: false, schema: 'failsafe', strict: false, keepSourceTokens: false, prettyErrors: false });
-    return { docs: Array.from(composer.compose(tokens)) as Document.Parsed[] };
+    return Array.from(composer.compose(tokens)) as Document.Parsed[];
 }
 
 /** The first mapping with too many keys, or value nested too deep, in the parser's tokens (walked without recursion). */
@@ -283,12 +281,11 @@ function writtenBeyondLimits(tokens: readonly CST.Token[], limits: Limits, depth
 function readWhole(file: string, text: string, limits: Limits): ParsedYaml {
     const source = new SourceFile(file, text);
     const diagnostics: Diagnostic[] = [];
-    const composed = compose(text, limits, source.lineCounter, 0);
-    if (composed instanceof LimitError) {
-        diagnostics.push(source.diagAt(composed.span, 'error', composed.code, composed.message));
+    const docs = compose(text, limits, source.lineCounter, 0);
+    if (docs instanceof LimitError) {
+        diagnostics.push(source.diagAt(docs.span, 'error', docs.code, docs.message));
         return { source, value: undefined, ok: false, diagnostics };
     }
-    const { docs } = composed;
     if (docs.length === 0) return { source, value: null, ok: true, diagnostics };
     const doc = docs[0];
     if (doc.errors.length > 0) {
@@ -310,8 +307,8 @@ function readWhole(file: string, text: string, limits: Limits): ParsedYaml {
         if (diagnostics.length === 0) keepReading(parsed, walk, limits);
         return parsed;
     } catch (e) {
-        if (!(e instanceof LimitError)) throw e;
-        diagnostics.push(source.diagAt(e.span, 'error', e.code, e.code.startsWith('yaml') ? `yaml: ${e.message}` : e.message));
+        if (e instanceof LimitError) diagnostics.push(source.diagAt(e.span, 'error', e.code, e.code.startsWith('yaml') ? `yaml: ${e.message}` : e.message));
+        else diagnostics.push(source.diagAt([0, 0], 'error', 'yaml-syntax', `yaml: ${(e as Error).message}`));
         return { source, value: undefined, ok: false, diagnostics, recovered: recover(doc, source, limits) };
     }
 }
@@ -323,9 +320,8 @@ function recover(doc: Document.Parsed, source: SourceFile, limits: Limits): unkn
         const value = walk.document();
         source.locs.take(walk.own, []);
         return value;
-    } catch (e) {
-        if (e instanceof LimitError) return undefined;
-        throw e;
+    } catch {
+        return undefined;
     }
 }
 
@@ -391,18 +387,17 @@ function readAgain(before: Reading, text: string): ParsedYaml | undefined {
     const region = text.slice(regionStart, regionEnd);
 
     const regionLines = new LineCounter();
-    const composed = compose(region, before.limits, regionLines, 1);
-    if (composed instanceof LimitError || composed.docs.length !== 1) return undefined;
-    const doc = composed.docs[0];
+    const docs = compose(region, before.limits, regionLines, 1);
+    if (docs instanceof LimitError || docs.length !== 1) return undefined;
+    const doc = docs[0];
     // A document marker read again would start or end a document of the whole text.
     if (doc.directives.docStart || doc.directives.docEnd) return undefined;
     if (doc.errors.length > 0 || doc.warnings.length > 0 || !isMap(doc.contents) || doc.contents.flow || doc.contents.anchor) return undefined;
     const walk = new Walk(doc, region, before.limits, () => 0, false, 1, 'root');
     try {
         walk.document();
-    } catch (e) {
-        if (e instanceof LimitError) return undefined;
-        throw e;
+    } catch {
+        return undefined;
     }
     const read = walk.pieces;
     if (read.length === 0 || walk.nodes !== 1 + read.reduce((n, p) => n + p.nodes, 0)) return undefined;
