@@ -228,7 +228,8 @@ function waitTimeoutMs(args: ParsedArgs): number {
 /** Progress on stderr, only for a person watching a terminal. */
 function progressPrinter(io: CliIo): (p: ConvergenceProgress) => void {
     if (!io.stderr.isTTY) return () => undefined;
-    return (p) => io.stderr.write(`\r\x1b[K${p.serviceName}: ${p.running}/${p.desired} running${p.updateState ? ` · ${p.updateState}` : ''}`);
+    return (p) =>
+        io.stderr.write(`\r\x1b[K${p.serviceName}: ${p.running}/${p.desired} running${p.updateState ? ` · ${p.updateState}` : ''}${p.retrying?.length ? ` · the engine retries: ${p.retrying[0]}` : ''}`);
 }
 
 export async function waitAll(engine: StackEngine, serviceIds: string[], args: ParsedArgs, io: CliIo, expectRollback = false): Promise<void> {
