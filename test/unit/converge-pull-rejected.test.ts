@@ -8,17 +8,19 @@ import { describeOutcome, waitForService, type ConvergenceProgress } from '../..
 import type { StackEngine } from '../../src/core/stack/engine';
 import type { Node, Service, Task } from '../../src/core/specs';
 
-const meta = { Version: { Index: 2 }, CreatedAt: new Date().toISOString(), UpdatedAt: new Date().toISOString() };
+// Made when each object is, so that the tasks count as created during the wait (the wait looks at recent ones only).
+const meta = () => ({ Version: { Index: 2 }, CreatedAt: new Date().toISOString(), UpdatedAt: new Date().toISOString() });
 const IMAGE = '10.210.0.254:5000/edge:latest@sha256:' + 'a'.repeat(64);
 
 function node(id: string): Node {
-    return { ...meta, ID: `id-${id}`, Spec: { Role: id === 'node1' ? 'manager' : 'worker', Availability: 'active' }, Description: { Hostname: id }, Status: { State: 'ready', Addr: `10.210.0.${id.slice(-1)}` } };
+    return { ...meta(), ID: `id-${id}`, Spec: { Role: id === 'node1' ? 'manager' : 'worker', Availability: 'active' }, Description: { Hostname: id }, Status: { State: 'ready', Addr: `10.210.0.${id.slice(-1)}` } };
 }
 
-const service: Service = { ...meta, ID: 'svc', Spec: { Name: 'edge_edge', TaskTemplate: { ContainerSpec: { Image: IMAGE } }, Mode: { Replicated: { Replicas: 6 } } } };
+const service = (): Service => ({ ...meta(), ID: 'svc', Spec: { Name: 'edge_edge', TaskTemplate: { ContainerSpec: { Image: IMAGE } }, Mode: { Replicated: { Replicas: 6 } } } });
 
 function task(id: string, nodeName: string, state: string, desired: string, err?: string): Task {
-    return { ...meta, ID: id, ServiceID: 'svc', Slot: 1, NodeID: `id-${nodeName}`, DesiredState: desired, Spec: { ContainerSpec: { Image: IMAGE } }, Status: { State: state, Timestamp: meta.CreatedAt, ...(err ? { Err: err } : {}) } };
+    const made = meta();
+    return { ...made, ID: id, ServiceID: 'svc', Slot: 1, NodeID: `id-${nodeName}`, DesiredState: desired, Spec: { ContainerSpec: { Image: IMAGE } }, Status: { State: state, Timestamp: made.CreatedAt, ...(err ? { Err: err } : {}) } };
 }
 
 describe('waiting when nodes cannot get the image', () => {
@@ -32,7 +34,7 @@ describe('waiting when nodes cannot get the image', () => {
         ];
         const engine = {
             endpoint: { url: 'unix:///fake.sock' },
-            inspectService: async () => service,
+            inspectService: async () => service(),
             listTasks: async () => tasks,
             listNodes: async () => [node('node1'), node('node2'), node('node3')],
             events: async () => (async function* () {})(),
