@@ -9,7 +9,7 @@ import { isCancellation } from '../core/cancellation';
 import { applyDeploy, prepareDeploy, touchedServices } from '../core/stack/deploy';
 import { deployedByHere, readHistory, type HistoryEntry } from '../core/stack/history';
 import { describePlan, planIsEmpty } from '../core/stack/plan';
-import { describeRevisionChange, prepareRollback } from '../core/stack/rollback';
+import { describeRevisionChange, describeRollbackPlan, prepareRollback } from '../core/stack/rollback';
 import { renderTable } from '../core/stack/tables';
 import { stackNameProblem, validateStackName } from '../core/stack/names';
 
@@ -67,7 +67,7 @@ export async function rollbackStack(args: ParsedArgs, io: CliIo): Promise<number
     const engine = engineFor(args, io);
     const { plan, revision } = await prepareRollback(engine, stack, Number(raw), { signal: io.signal });
     if (plan.problems.length) throw new Error(`${plan.problems.join('\n')}\nNothing was changed.`);
-    for (const line of describePlan(plan)) io.stdout.write(`${line}\n`);
+    for (const line of describeRollbackPlan(plan)) io.stdout.write(`${line}\n`);
     if (args.values['dry-run']) return 0;
     if (planIsEmpty(plan)) {
         io.stdout.write(`Stack ${stack} already runs revision ${raw}: nothing to change.\n`);

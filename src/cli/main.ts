@@ -228,7 +228,11 @@ function waitTimeoutMs(args: ParsedArgs): number {
 /** Progress on stderr, only for a person watching a terminal. */
 function progressPrinter(io: CliIo): (p: ConvergenceProgress) => void {
     if (!io.stderr.isTTY) return () => undefined;
-    return (p) => io.stderr.write(`\r\x1b[K${p.serviceName}: ${p.running}/${p.desired} running${p.updateState ? ` · ${p.updateState}` : ''}${p.pullRejected?.length ? ` · ${p.pullRejected.join('; ')}` : ''}`);
+    return (p) =>
+        io.stderr.write(
+            `\r\x1b[K${p.serviceName}: ${p.running}/${p.desired} running${p.updateState ? ` · ${p.updateState}` : ''}${p.retrying?.length ? ` · the engine retries: ${p.retrying[0]}` : ''}` +
+                `${p.pullRejected?.length ? ` · ${p.pullRejected.join('; ')}` : ''}`,
+        );
 }
 
 export async function waitAll(engine: StackEngine, serviceIds: string[], args: ParsedArgs, io: CliIo, expectRollback = false): Promise<void> {

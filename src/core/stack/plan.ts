@@ -8,6 +8,7 @@ import { IMAGE_LABEL, descopedName } from './names';
 import { diffSpecs, formatSpecChanges, type SpecChange } from './spec-diff';
 import type { UnpulledImage } from '../nodes/image-placement';
 import type { RotatedObject } from './rotation';
+import { asStoredAtApiVersion } from '../api-version';
 
 export type ResolveImageMode = 'always' | 'changed' | 'never';
 
@@ -61,7 +62,7 @@ export interface ImageResolution {
 
 type ObjectAction = 'create' | 'update' | 'unchanged';
 
-interface PlannedService {
+export interface PlannedService {
     key: string;
     name: string;
     action: ObjectAction;
@@ -94,6 +95,8 @@ export interface DeployPlan {
     unpulledImages?: UnpulledImage[];
     /** With config rotation: the name each file-backed secret and config gets (rotation.ts). */
     rotation?: RotatedObject[];
+    /** The names of the networks the engine holds that the plan read, by ID: specs store attachments by ID. */
+    networkNames?: Record<string, string>;
     /** Registries that asked for credentials the deploy did not send (no `--with-registry-auth`). */
     registriesNeedingCredentials?: string[];
     /** Images whose digest could not be read, and the running services that keep the reference they run. */
@@ -129,8 +132,11 @@ export interface PlanOptions {
     resolutions: Map<string, ImageResolution>;
     /** The client-side tag normalisation (`nginx` → `nginx:latest`). */
     normalizeImage(image: string): string;
-    /** The engine's API version (`/info`'s Api-Version); fields it does not store are not compared. */
-    apiVersion?: string;
+    /**
+     * The Engine API version the deploy's requests are made at (negotiated as the Docker CLI does): fields the engine
+     * does not store at that version are not compared, so that a file using them is not "changed" on every deploy.
+     */
+    apiVersion: string;
     /** The specs carry the exact image to run (a rollback to a recorded revision): no registry, no label rule. */
     keepSpecImages?: boolean;
 }
@@ -183,7 +189,7 @@ export function planDeploy(desired: DesiredStack, existing: ExistingState, optio
             return { key: s.key, name: s.name, action: 'create', spec, changes: [] };
         }
         // The engine stores network attachments by ID; compare them as such.
-        const changes = diffSpecs(withDaemonDefaults(current.Spec), withoutUnstoredFields(withDaemonDefaults(withNetworkIds(spec, networkIds)), options.apiVersion));
+        const changes = diffSpecs(withDaemonDefaults(current.Spec), asStoredAtApiVersion(withDaemonDefaults(withNetworkIds(spec, networkIds)), options.apiVersion));
         return { key: s.key, name: s.name, action: changes.length ? 'update' : 'unchanged', spec, existing: current, changes };
     });
 
@@ -198,7 +204,8 @@ export function planDeploy(desired: DesiredStack, existing: ExistingState, optio
               .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
         : [];
 
-    const plan: DeployPlan = { stackName: desired.stackName, resolveImage: options.resolveImage, networks, secrets, configs, services, prune, problems, warnings };
+    const networkNames = Object.fromEntries([...networkIds].map(([name, id]) => [id, name]));
+    const plan: DeployPlan = { stackName: desired.stackName, resolveImage: options.resolveImage, networks, secrets, configs, services, prune, problems, warnings, networkNames };
     if (kept.size) {
         plan.unresolvedKept = [...kept].map(([image, names]) => ({ image, services: names }));
         for (const { image, services: names } of plan.unresolvedKept) {
@@ -334,41 +341,6 @@ function withDaemonDefaults(spec: ServiceSpec): ServiceSpec {
     return out;
 }
 
-/**
- * Fields an older engine does not know, and so neither stores nor acts on (its JSON decoder drops
- * them): compared only from the API version that introduced them, so that a file using them is not
- * "changed" on every deploy to such an engine.
- */
-const FIELDS_BY_API_VERSION: { version: string; drop(spec: ServiceSpec): void }[] = [
-    {
-        version: '1.44',
-        drop: (spec) => {
-            const health = spec.TaskTemplate.ContainerSpec?.Healthcheck;
-            if (health) delete health.StartInterval;
-        },
-    },
-    {
-        version: '1.46',
-        drop: (spec) => {
-            if (spec.TaskTemplate.ContainerSpec) delete spec.TaskTemplate.ContainerSpec.OomScoreAdj;
-        },
-    },
-];
-
-function withoutUnstoredFields(spec: ServiceSpec, apiVersion: string | undefined): ServiceSpec {
-    const gated = FIELDS_BY_API_VERSION.filter((f) => apiVersion !== undefined && compareApiVersions(apiVersion, f.version) < 0);
-    if (!gated.length) return spec;
-    const copy = JSON.parse(JSON.stringify(spec)) as ServiceSpec;
-    for (const f of gated) f.drop(copy);
-    return copy;
-}
-
-function compareApiVersions(a: string, b: string): number {
-    const [a1, a2] = a.split('.').map(Number);
-    const [b1, b2] = b.split('.').map(Number);
-    return a1 !== b1 ? a1 - b1 : (a2 || 0) - (b2 || 0);
-}
-
 /** True when the plan would change nothing in the engine. */
 export function planIsEmpty(plan: DeployPlan): boolean {
     const idle = (o: { action: ObjectAction }) => o.action === 'unchanged';
@@ -385,8 +357,11 @@ function rotationNote(plan: DeployPlan, kind: 'secret' | 'config', name: string)
     return ` (new content of ${rotated.baseName}; the old version is removed once the services have converged)`;
 }
 
-/** The plan as lines a person reads before confirming (CLI `--dry-run`, the editor's confirmation). */
-export function describePlan(plan: DeployPlan): string[] {
+/**
+ * The plan as lines a person reads before confirming (CLI `--dry-run`, the editor's confirmation). `serviceDetail`
+ * gives the lines under a created or updated service: by default its spec changes.
+ */
+export function describePlan(plan: DeployPlan, serviceDetail: (service: PlannedService) => string[] = (s) => formatSpecChanges(s.changes)): string[] {
     const lines: string[] = [];
     const verb = { create: 'create', update: 'update', unchanged: 'unchanged' } as const;
     for (const n of plan.networks) lines.push(`network ${n.name}: ${verb[n.action]}`);
@@ -394,8 +369,9 @@ export function describePlan(plan: DeployPlan): string[] {
     for (const c of plan.configs) lines.push(`config ${c.name}: ${c.action === 'update' ? 'update labels' : verb[c.action]}${rotationNote(plan, 'config', c.name)}`);
     for (const s of plan.services) {
         lines.push(`service ${s.name}: ${verb[s.action]}`);
-        for (const change of formatSpecChanges(s.changes)) {
-            lines.push(`    ${change}`);
+        if (s.action === 'unchanged') continue;
+        for (const line of serviceDetail(s)) {
+            lines.push(`    ${line}`);
         }
     }
     for (const p of plan.prune) lines.push(`service ${p.name}: remove (prune)`);
