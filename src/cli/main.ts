@@ -1,4 +1,4 @@
-import * as fs from 'fs';
+import { readBoundedFile } from '../core/bounded-file';
 import { parseArgs, type ParseArgsConfig } from 'util';
 import { programHelp, verbHelp } from './usage';
 import { version } from '../../package.json';
@@ -321,7 +321,7 @@ const deploy: Verb = {
         const options = {
             ...planOptions,
             onProgress: (line: string) => io.stdout.write(`${line}\n`),
-            history: { limit: historyLimit(args), version, deployedBy: deployedByHere(io.env), composeHash: composeContentHash(files.map((f) => fs.readFileSync(f))) },
+            history: { limit: historyLimit(args), version, deployedBy: deployedByHere(io.env), composeHash: composeContentHash(files.map((f) => readBoundedFile(f))) },
         };
         const plan = await prepareDeploy(engine, specs, stack, options);
         if (plan.problems.length) {
