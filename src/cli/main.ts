@@ -225,9 +225,21 @@ function waitTimeoutMs(args: ParsedArgs): number {
     return seconds * 1000;
 }
 
-/** Progress on stderr, only for a person watching a terminal. */
+/**
+ * Progress on stderr: the running line for a person watching a terminal; elsewhere (a CI log) only the failures the
+ * engine retries, one line per service and error when it first appears, so that a long wait says what it waits out.
+ */
 function progressPrinter(io: CliIo): (p: ConvergenceProgress) => void {
-    if (!io.stderr.isTTY) return () => undefined;
+    if (!io.stderr.isTTY) {
+        const said = new Set<string>();
+        return (p) => {
+            // The error without its "(N tasks)" count, which grows with every retry.
+            const error = p.retrying?.[0]?.replace(/ \(\d+ tasks\)$/, '');
+            if (error === undefined || said.has(`${p.serviceId} ${error}`)) return;
+            said.add(`${p.serviceId} ${error}`);
+            io.stderr.write(`${p.serviceName}: ${p.running}/${p.desired} running; the engine retries: ${error}\n`);
+        };
+    }
     return (p) =>
         io.stderr.write(
             `\r\x1b[K${p.serviceName}: ${p.running}/${p.desired} running${p.updateState ? ` · ${p.updateState}` : ''}${p.retrying?.length ? ` · the engine retries: ${p.retrying[0]}` : ''}` +
