@@ -241,7 +241,10 @@ function progressPrinter(io: CliIo): (p: ConvergenceProgress) => void {
         };
     }
     return (p) =>
-        io.stderr.write(`\r\x1b[K${p.serviceName}: ${p.running}/${p.desired} running${p.updateState ? ` · ${p.updateState}` : ''}${p.retrying?.length ? ` · the engine retries: ${p.retrying[0]}` : ''}`);
+        io.stderr.write(
+            `\r\x1b[K${p.serviceName}: ${p.running}/${p.desired} running${p.updateState ? ` · ${p.updateState}` : ''}${p.retrying?.length ? ` · the engine retries: ${p.retrying[0]}` : ''}` +
+                `${p.pullRejected?.length ? ` · ${p.pullRejected.join('; ')}` : ''}`,
+        );
 }
 
 export async function waitAll(engine: StackEngine, serviceIds: string[], args: ParsedArgs, io: CliIo, expectRollback = false): Promise<void> {
@@ -250,7 +253,8 @@ export async function waitAll(engine: StackEngine, serviceIds: string[], args: P
     for (const id of serviceIds) {
         const outcome = await waitForService(engine, id, { timeoutMs: waitTimeoutMs(args), signal: io.signal, onProgress, expectRollback });
         if (io.stderr.isTTY) io.stderr.write('\r\x1b[K');
-        if (outcome.kind === 'converged') {
+        // Running only on the nodes that hold the image is not what the file declares: a failure of the wait.
+        if (outcome.kind === 'converged' && !outcome.progress.pullRejected?.length) {
             io.stderr.write(`${describeOutcome(outcome)}\n`);
         } else {
             failures.push(describeOutcome(outcome));

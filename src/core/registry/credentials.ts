@@ -300,9 +300,35 @@ async function helperGet(helper: string, key: string, registry: string, file: st
     return config;
 }
 
+/**
+ * Whether the Docker configuration names credentials for `registry`, read from the files alone: an `auths` entry
+ * (with a `credsStore`, `docker login` leaves an empty one there), a `credHelpers` entry, or DOCKER_AUTH_CONFIG. No
+ * credential helper runs: asking whether to send credentials must not read them. A file that cannot be read
+ * counts as none (the deploy that would send them says why).
+ */
+export function hasStoredCredentials(registry: string, io: CredentialsIo): boolean {
+    const key = authConfigKey(registry);
+    const names = (record: unknown): string[] => (isRecord(record) ? Object.keys(record).map(convertToHostname) : []);
+    try {
+        if (io.envAuthConfig) {
+            const env: unknown = JSON.parse(io.envAuthConfig);
+            if (names(isRecord(env) ? env.auths : undefined).includes(convertToHostname(key))) return true;
+        }
+        const text = io.readFile(path.join(io.configDir, 'config.json'));
+        const config: unknown = text && text.trim() ? JSON.parse(text) : {};
+        if (!isRecord(config)) return false;
+        return names(config.auths).includes(convertToHostname(key)) || Object.prototype.hasOwnProperty.call(isRecord(config.credHelpers) ? config.credHelpers : {}, key);
+    } catch {
+        return false;
+    }
+}
+
 /** Finds the auth header for images, once per registry; what deploy, update and push share. */
 export interface RegistryAuthSource {
-    /** The `X-Registry-Auth` value for the image's registry (`e30=`, i.e. `{}`, when there are no credentials). */
+    /**
+     * The `X-Registry-Auth` value for the image's registry (`e30=`, i.e. `{}`, when there are no credentials), or
+     * `''` when nothing may be sent for that registry (the person declined): then no header goes at all.
+     */
     authHeaderFor(image: string): Promise<string>;
     /** Where the credentials for the image's registry came from (after authHeaderFor). */
     describe(image: string): string | undefined;
