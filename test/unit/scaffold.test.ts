@@ -397,4 +397,29 @@ describe('scaffold: node-fs', () => {
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });
+
+    it('refuses to plan or write through a symbolic link in the target folder, dangling or not, naming it', async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-stacks-scaffold-'));
+        const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-stacks-outside-'));
+        try {
+            const dangling = path.join(dir, 'README.md');
+            fs.symlinkSync(path.join(outside, 'README.md'), dangling);
+            assert.throws(
+                () => planScaffold(input({ targetDir: dir }), readTemplate, existingFileReader(dir)),
+                (e: unknown) => e instanceof Error && e.message.startsWith(`${dangling} is a symbolic link`),
+            );
+            // An overwrite (as --force decides) goes through the same writer: no write through the link either.
+            await assert.rejects(fileWriter(dir)('README.md', 'template'), /README\.md is a symbolic link/);
+            fs.writeFileSync(path.join(outside, 'package.json'), 'theirs');
+            fs.symlinkSync(path.join(outside, 'package.json'), path.join(dir, 'package.json'));
+            await assert.rejects(fileWriter(dir)('package.json', 'template'), /package\.json is a symbolic link/);
+            fs.symlinkSync(outside, path.join(dir, 'sub'));
+            await assert.rejects(fileWriter(dir)('sub/x.txt', 'x'), /sub is a symbolic link/);
+            assert.deepEqual(fs.readdirSync(outside), ['package.json']);
+            assert.equal(fs.readFileSync(path.join(outside, 'package.json'), 'utf8'), 'theirs');
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+            fs.rmSync(outside, { recursive: true, force: true });
+        }
+    });
 });

@@ -2,7 +2,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { CancelledError } from '../../../core/cancellation';
 import { appNameFromFolder, completeScaffoldInput, DEFAULT_REPLICAS, imageInRegistry, validateRegistry } from '../../../core/scaffold/input';
-import { templateReader } from '../../../core/scaffold/node-fs';
+import { refuseLinks, templateReader } from '../../../core/scaffold/node-fs';
 import {
     applyScaffold,
     DEFAULT_SCAFFOLD_VALUES,
@@ -160,6 +160,8 @@ export function newProjectCommand(services: ExtensionServices, proposed: Propose
 
         const existing = new Map<string, string>();
         for (const relPath of TEMPLATE_FILES[variant]) {
+            // Never through a symbolic link in the folder (the error names it; the registry wrapper shows it).
+            if (folderUri.scheme === 'file') refuseLinks(folderUri.fsPath, relPath);
             const text = await readText(vscode.Uri.joinPath(folderUri, relPath));
             if (text !== undefined) existing.set(relPath, text);
         }
@@ -176,6 +178,7 @@ export function newProjectCommand(services: ExtensionServices, proposed: Propose
             decisions.set(file.relPath, decision);
         }
         const result = await applyScaffold(plan, decisions, async (relPath, content) => {
+            if (folderUri.scheme === 'file') refuseLinks(folderUri.fsPath, relPath);
             await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folderUri, relPath), new TextEncoder().encode(content));
         });
         services.log.info(
