@@ -9,8 +9,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import '../../src/cli/project-verbs';
-import '../../src/cli/registry-verbs';
 import { decodeAuthHeader, encodeAuthHeader, type RegistryAuthSource } from '../../src/core/registry/credentials';
 import { registrySentences } from '../../src/core/registry/errors';
 import { completeScaffoldInput, imageInRegistry, validateRegistry } from '../../src/core/scaffold/input';
@@ -103,13 +101,13 @@ describe('deploy and the registry (scripted engine)', () => {
         const plain = scriptedSwarm();
         const r1 = await cli(['deploy', '-c', compose, 'prod'], { connect: () => plain.engine, registryAuth: authWith('good') });
         assert.strictEqual(r1.code, 0, r1.stderr);
-        assert.strictEqual(decodeAuthHeader(plain.seen.distribution[0]!.authHeader!).password, 'good');
+        assert.strictEqual(decodeAuthHeader(plain.seen.distribution[0].authHeader!).password, 'good');
         assert.deepStrictEqual(plain.seen.created, [{ image: `127.0.0.1:5000/app:1@sha256:${'d'.repeat(64)}`, authHeader: undefined }]);
 
         const withAuth = scriptedSwarm();
         const r2 = await cli(['deploy', '--with-registry-auth', '-c', compose, 'prod'], { connect: () => withAuth.engine, registryAuth: authWith('good') });
         assert.strictEqual(r2.code, 0, r2.stderr);
-        assert.strictEqual(decodeAuthHeader(withAuth.seen.created[0]!.authHeader!).password, 'good');
+        assert.strictEqual(decodeAuthHeader(withAuth.seen.created[0].authHeader!).password, 'good');
     });
 
     it('a wrong password: one sentence naming the registry and docker login; with --with-registry-auth nothing is deployed', async () => {
@@ -177,12 +175,12 @@ describe('update --image and the registry (scripted engine)', () => {
         const withFlag = scriptedService();
         const r1 = await cli(['update', '-d', '--with-registry-auth', '--image', '127.0.0.1:5000/app:2', 'prod_app'], { connect: () => withFlag.engine, registryAuth: authWith('good') });
         assert.strictEqual(r1.code, 0, r1.stderr);
-        assert.strictEqual(decodeAuthHeader(String(withFlag.sent[0]!.params!.authHeader)).password, 'good');
-        assert.strictEqual(withFlag.sent[0]!.params!.registryAuthFrom, undefined);
+        assert.strictEqual(decodeAuthHeader(String(withFlag.sent[0].params!.authHeader)).password, 'good');
+        assert.strictEqual(withFlag.sent[0].params!.registryAuthFrom, undefined);
 
         const plain = scriptedService();
         const r2 = await cli(['update', '-d', '--image', '127.0.0.1:5000/app:2', 'prod_app'], { connect: () => plain.engine, registryAuth: authWith('good') });
         assert.strictEqual(r2.code, 0, r2.stderr);
-        assert.deepStrictEqual(plain.sent[0]!.params, { registryAuthFrom: 'spec' });
+        assert.deepStrictEqual(plain.sent[0].params, { registryAuthFrom: 'spec' });
     });
 });
