@@ -44,8 +44,8 @@ describe('config and secret rotation (core/stack/rotation.ts)', () => {
     it('a first deploy keeps the plain names docker stack deploy gives, labelled with the content hash', () => {
         const plan = planRotation(specsWith('a', 's'), { secrets: [], configs: [] });
         assert.deepEqual(plan.objects.map((o) => [o.kind, o.name, o.rotated]), [['secret', 'prod_token', false], ['config', 'prod_cfg', false]]);
-        assert.equal(plan.specs.configs[0]!.spec.Labels?.[CONTENT_HASH_LABEL], contentHash8(b64('a')));
-        assert.equal(plan.specs.services[0]!.spec.TaskTemplate.ContainerSpec?.Configs?.[0]?.ConfigName, 'prod_cfg');
+        assert.equal(plan.specs.configs[0].spec.Labels?.[CONTENT_HASH_LABEL], contentHash8(b64('a')));
+        assert.equal(plan.specs.services[0].spec.TaskTemplate.ContainerSpec?.Configs?.[0]?.ConfigName, 'prod_cfg');
     });
 
     it('unchanged content keeps its object: a config compared by its data, a secret by the hash label', () => {
@@ -59,11 +59,11 @@ describe('config and secret rotation (core/stack/rotation.ts)', () => {
         const cfgName = `prod_cfg-${contentHash8(b64('b'))}`;
         const secretName = `prod_token-${contentHash8(b64('s'))}`;
         assert.deepEqual(plan.objects.map((o) => [o.name, o.rotated]), [[secretName, true], [cfgName, true]]);
-        const cs = plan.specs.services[0]!.spec.TaskTemplate.ContainerSpec!;
+        const cs = plan.specs.services[0].spec.TaskTemplate.ContainerSpec!;
         assert.deepEqual(cs.Configs?.map((c) => [c.ConfigName, c.File?.Name]), [[cfgName, '/etc/cfg']]);
         assert.deepEqual(cs.Secrets?.map((c) => [c.SecretName, c.File?.Name]), [[secretName, 'token']]);
-        assert.deepEqual(plan.specs.services[0]!.configNames, [cfgName]);
-        assert.equal(plan.specs.configs[0]!.spec.Name, cfgName);
+        assert.deepEqual(plan.specs.services[0].configNames, [cfgName]);
+        assert.equal(plan.specs.configs[0].spec.Name, cfgName);
     });
 
     it('content that already has its rotated version reuses it (an edit undone, a deploy repeated)', () => {

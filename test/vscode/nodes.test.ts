@@ -31,7 +31,7 @@ describe('Nodes view on a real 3-node swarm', function () {
     let folder: string;
     const nodeIds = new Map<string, string>();
 
-    const nodeItems = async (): Promise<NodeItem[]> => (await api.views.nodes.getChildren()) as NodeItem[];
+    const nodeItems = async (): Promise<NodeItem[]> => api.views.nodes.getChildren() as NodeItem[];
     const nodeItem = async (name: string): Promise<NodeItem | undefined> => (await nodeItems()).find((n) => n.node.hostname === name);
     const availability = async (name: string): Promise<string | undefined> => (await manager.inspectNode(nodeIds.get(name)!)).Spec.Availability;
 
@@ -100,7 +100,7 @@ describe('Nodes view on a real 3-node swarm', function () {
         assert.match(String(items[0].description), /^manager \(leader\) · active · ready/);
         assert.match(String(items[1].description), /^worker · active · ready/);
         assert.strictEqual(items[1].contextValue, 'node.worker.active', 'the menus offer Drain, Pause, Promote on a worker');
-        const children = (await api.views.nodes.getChildren(items[1])) as TaskItem[];
+        const children = api.views.nodes.getChildren(items[1]) as TaskItem[];
         assert.ok(children.some((t) => t.label === `${stack}_pinned.1`), `node2's tasks: ${children.map((t) => t.label).join(', ')}`);
         await api.views.nodesView.reveal(items[1], { expand: true, focus: true, select: true });
         await takeScreenshot('nodes-view');
