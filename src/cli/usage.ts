@@ -182,7 +182,7 @@ ${common}`,
     convert: `Usage: swarm-stacks convert -c FILE [-c FILE...] STACK
 
 Print, as JSON, the networks, secrets, configs and service specs the compose files convert to.
-Touches nothing.
+A secret shows its file (or driver), never its content. Touches nothing.
 ${common}`,
     lint: `Usage: swarm-stacks lint -c FILE [-c FILE...]
 

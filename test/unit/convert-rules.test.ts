@@ -354,11 +354,11 @@ configs:
     const opts = { stackName: 's', workingDir: '/w', readFile: files({ '/w/s1.txt': 'one', '/abs/s2': 'two', '/w/c1.txt': 'cfg' }) };
     const conv = (service: string) => convertStack(parseCompose(`services:\n  web:\n${service.replace(/^/gm, '    ')}\n${top}`), opts);
 
-    it('object specs: names, labels, base64 data, driver, templating; externals skipped', () => {
+    it('object specs: names, labels, base64 data, driver, templating, a secret\'s file; externals skipped', () => {
         const out = conv('image: x');
         assert.deepStrictEqual(wire(out.secrets), [
-            { key: 's1', name: 's_s1', spec: { Name: 's_s1', Labels: { 'com.docker.stack.namespace': 's', l: '1' }, Data: 'b25l' } },
-            { key: 's2', name: 'exact-s2', spec: { Name: 'exact-s2', Labels: { 'com.docker.stack.namespace': 's' }, Data: 'dHdv' } },
+            { key: 's1', name: 's_s1', spec: { Name: 's_s1', Labels: { 'com.docker.stack.namespace': 's', l: '1' }, Data: 'b25l' }, file: '/w/s1.txt' },
+            { key: 's2', name: 'exact-s2', spec: { Name: 'exact-s2', Labels: { 'com.docker.stack.namespace': 's' }, Data: 'dHdv' }, file: '/abs/s2' },
             { key: 'drv', name: 's_drv', spec: { Name: 's_drv', Labels: { 'com.docker.stack.namespace': 's' }, Driver: { Name: 'vault', Options: { path: '1' } }, Templating: { Name: 'golang' } } },
         ]);
         assert.deepStrictEqual(wire(out.configs), [{ key: 'c1', name: 's_c1', spec: { Name: 's_c1', Labels: { 'com.docker.stack.namespace': 's' }, Data: 'Y2Zn', Templating: { Name: 'golang' } } }]);

@@ -1,3 +1,4 @@
+import { printableStack } from '../../core/compose/printable';
 import { lintCompose } from '../../core/stack/lint';
 import { composeFiles, oneStack } from '../arguments';
 import { printDiagnostics } from '../output';
@@ -11,8 +12,8 @@ export const convert: Verb = {
         const loaded = lintCompose(files, { stackName: stack, env: io.env, dotEnv: !args.values['no-dotenv'] });
         printDiagnostics(io, loaded.diagnostics);
         if (!loaded.specs) throw new ReportedFailure('swarm-stacks: the compose file has errors');
-        const { networks, externalNetworks, secrets, configs, services: list } = loaded.specs;
-        io.stdout.write(`${JSON.stringify({ networks, externalNetworks, secrets, configs, services: list }, null, 2)}\n`);
+        // Never a secret's content: its file instead (core/compose/printable.ts).
+        io.stdout.write(`${JSON.stringify(printableStack(loaded.specs), null, 2)}\n`);
         return 0;
     },
 };

@@ -108,6 +108,8 @@ interface StackSecret {
     key: string;
     name: string;
     spec: SecretSpec;
+    /** The absolute path of a file-backed secret: what is shown of it, never `spec.Data` (printable.ts). */
+    file?: string;
 }
 
 interface StackConfig {
@@ -296,7 +298,7 @@ function convertSecrets(config: ComposeConfig, options: ConvertOptions): StackSe
             if (data !== '') spec.Data = data;
         }
         if (cfg.template_driver) spec.Templating = { Name: cfg.template_driver };
-        out.push({ key, name, spec });
+        out.push({ key, name, spec, ...(cfg.file && !cfg.driver ? { file: absPath(options.workingDir, cfg.file) } : {}) });
     }
     return out;
 }
