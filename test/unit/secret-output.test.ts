@@ -46,6 +46,6 @@ describe('secret data is never printed', () => {
                 ['vault', 'prod_vault', undefined, false],
             ],
         );
-        assert.deepEqual(printed.secrets[1]!.spec.Driver, { Name: 'vault' });
+        assert.deepEqual(printed.secrets[1].spec.Driver, { Name: 'vault' });
     });
 });
