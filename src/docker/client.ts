@@ -11,7 +11,6 @@
  */
 import type { ClientRequest, IncomingMessage } from 'http';
 import { Readable } from 'stream';
-import { StringDecoder } from 'string_decoder';
 
 import { CancelledError } from '../core/cancellation';
 import type {
@@ -29,7 +28,9 @@ import type {
     Task,
 } from '../core/specs';
 import type { DockerEndpoint } from './endpoint';
-import { DockerError, fromDaemonResponse, timeoutError, toDockerError } from './errors';
+import { DockerError, answerWithoutMessage, fromDaemonResponse, timeoutError, toDockerError } from './errors';
+import { SHAPES, objectOrNull } from './shapes';
+import { type OpenStream, connectionLost, formatBytes, jsonLines, logLines } from './streams';
 import { EngineTransport, createTransport } from './transport';
 import type { PushMessage } from '../core/registry/push';
 import type {
@@ -104,6 +105,8 @@ interface RequestSpec {
     registryAuth?: string;
     /** May hold the connection for long (a registry lookup): see EngineRequest.long. */
     long?: boolean;
+    /** The most bytes of answer read (MAX_BODY_BYTES unless said). */
+    maxBodyBytes?: number;
 }
 
 interface Response {
@@ -113,9 +116,22 @@ interface Response {
     /** `GET /services`, for messages. */
     what: string;
     endpoint: string;
+    operation: string;
 }
 
 const SUCCESS: Record<number, true> = { 200: true, 201: true, 204: true, 304: true };
+const MIB = 1024 * 1024;
+/**
+ * The most bytes of one answer read: an inspect, a create or the engine's info is far smaller. Past it the answer is
+ * cut off, the connection closed, and the call fails naming the request, before the answer could exhaust memory.
+ */
+const MAX_BODY_BYTES = 16 * MIB;
+/** Lists grow with the swarm (every task of every service, every revision kept in a config): generously more. */
+const MAX_LIST_BODY_BYTES = 128 * MIB;
+/** The daemon's error message: a sentence, whatever else comes with it. */
+const MAX_ERROR_BODY_BYTES = 1 * MIB;
+/** An error that is not the daemon's JSON is shown up to this many characters. */
+const MAX_MESSAGE_CHARS = 2000;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_DISTRIBUTION_TIMEOUT_MS = 10_000;
 
@@ -191,7 +207,7 @@ export class DockerClient {
 
     async info(options: CallOptions = {}): Promise<EngineInfo> {
         const res = await this.request('info', { method: 'GET', path: '/info' }, options);
-        const raw = json<RawInfo>(res);
+        const raw = json<RawInfo>(res, SHAPES.anyObject);
         const swarm = raw.Swarm ?? {};
         const info: EngineInfo = {
             serverVersion: raw.ServerVersion ?? '',
@@ -218,7 +234,7 @@ export class DockerClient {
     }
 
     async version(options: CallOptions = {}): Promise<EngineVersion> {
-        const raw = json<RawVersion>(await this.request('version', { method: 'GET', path: '/version' }, options));
+        const raw = json<RawVersion>(await this.request('version', { method: 'GET', path: '/version' }, options), SHAPES.anyObject);
         const v: EngineVersion = {
             version: raw.Version ?? '',
             apiVersion: raw.ApiVersion ?? '',
@@ -245,8 +261,7 @@ export class DockerClient {
             },
             options,
         );
-        const id = json<unknown>(res);
-        return typeof id === 'string' ? id : '';
+        return json<string>(res, SHAPES.nodeId);
     }
 
     async leave(params: { force?: boolean } = {}, options: CallOptions = {}): Promise<void> {
@@ -259,14 +274,14 @@ export class DockerClient {
     async listServices(filters?: Filters, params: { status?: boolean } = {}, options: CallOptions = {}): Promise<Service[]> {
         const res = await this.request(
             'listServices',
-            { method: 'GET', path: '/services', query: { filters: filtersQuery(filters), status: params.status ? 'true' : undefined } },
+            { method: 'GET', path: '/services', query: { filters: filtersQuery(filters), status: params.status ? 'true' : undefined }, maxBodyBytes: MAX_LIST_BODY_BYTES },
             options,
         );
-        return jsonArray<Service>(res);
+        return json<Service[]>(res, SHAPES.listOf(SHAPES.service));
     }
 
     async inspectService(id: string, options: CallOptions = {}): Promise<Service> {
-        return json<Service>(await this.request('inspectService', { method: 'GET', path: `/services/${pathPart(id)}` }, options));
+        return json<Service>(await this.request('inspectService', { method: 'GET', path: `/services/${pathPart(id)}` }, options), SHAPES.service);
     }
 
     /** `POST /services/create`. `authHeader` is the X-Registry-Auth value (base64url JSON), sent only when set. */
@@ -280,7 +295,7 @@ export class DockerClient {
             { method: 'POST', path: '/services/create', body: spec, registryAuth: params.authHeader },
             options,
         );
-        const raw = json<{ ID?: string; Warnings?: string[] | null }>(res);
+        const raw = json<{ ID?: string; Warnings?: string[] | null }>(res, SHAPES.createdId);
         return { id: raw.ID ?? '', warnings: raw.Warnings ?? [] };
     }
 
@@ -306,7 +321,7 @@ export class DockerClient {
             },
             options,
         );
-        const raw = jsonOrNull<{ Warnings?: string[] | null }>(res);
+        const raw = jsonOrNull<{ Warnings?: string[] | null }>(res, objectOrNull);
         return { warnings: raw?.Warnings ?? [] };
     }
 
@@ -318,15 +333,21 @@ export class DockerClient {
     // Tasks and nodes
 
     async listTasks(filters?: Filters, options: CallOptions = {}): Promise<Task[]> {
-        return jsonArray<Task>(await this.request('listTasks', { method: 'GET', path: '/tasks', query: { filters: filtersQuery(filters) } }, options));
+        return json<Task[]>(
+            await this.request('listTasks', { method: 'GET', path: '/tasks', query: { filters: filtersQuery(filters) }, maxBodyBytes: MAX_LIST_BODY_BYTES }, options),
+            SHAPES.listOf(SHAPES.task),
+        );
     }
 
     async listNodes(filters?: Filters, options: CallOptions = {}): Promise<Node[]> {
-        return jsonArray<Node>(await this.request('listNodes', { method: 'GET', path: '/nodes', query: { filters: filtersQuery(filters) } }, options));
+        return json<Node[]>(
+            await this.request('listNodes', { method: 'GET', path: '/nodes', query: { filters: filtersQuery(filters) }, maxBodyBytes: MAX_LIST_BODY_BYTES }, options),
+            SHAPES.listOf(SHAPES.node),
+        );
     }
 
     async inspectNode(id: string, options: CallOptions = {}): Promise<Node> {
-        return json<Node>(await this.request('inspectNode', { method: 'GET', path: `/nodes/${pathPart(id)}` }, options));
+        return json<Node>(await this.request('inspectNode', { method: 'GET', path: `/nodes/${pathPart(id)}` }, options), SHAPES.node);
     }
 
     /**
@@ -341,19 +362,23 @@ export class DockerClient {
     // Networks
 
     async listNetworks(filters?: Filters, options: CallOptions = {}): Promise<Network[]> {
-        return jsonArray<Network>(
-            await this.request('listNetworks', { method: 'GET', path: '/networks', query: { filters: filtersQuery(filters) } }, options),
+        return json<Network[]>(
+            await this.request('listNetworks', { method: 'GET', path: '/networks', query: { filters: filtersQuery(filters) }, maxBodyBytes: MAX_LIST_BODY_BYTES }, options),
+            SHAPES.listOf(SHAPES.network),
         );
     }
 
     /** `scope: 'swarm'` gives the swarm's view of a network, e.g. the swarm ID of `host` that services store. */
     async inspectNetwork(id: string, options: CallOptions = {}, params: { scope?: 'swarm' | 'local' } = {}): Promise<Network> {
-        return json<Network>(await this.request('inspectNetwork', { method: 'GET', path: `/networks/${pathPart(id)}`, query: { scope: params.scope } }, options));
+        return json<Network>(
+            await this.request('inspectNetwork', { method: 'GET', path: `/networks/${pathPart(id)}`, query: { scope: params.scope } }, options),
+            SHAPES.network,
+        );
     }
 
     async createNetwork(request: NetworkCreateRequest, options: CallOptions = {}): Promise<{ id: string; warning?: string }> {
         const res = await this.request('createNetwork', { method: 'POST', path: '/networks/create', body: request }, options);
-        const raw = json<{ Id?: string; Warning?: string }>(res);
+        const raw = json<{ Id?: string; Warning?: string }>(res, SHAPES.createdNetwork);
         const result: { id: string; warning?: string } = { id: raw.Id ?? '' };
         if (raw.Warning) result.warning = raw.Warning;
         return result;
@@ -367,15 +392,18 @@ export class DockerClient {
     // Secrets
 
     async listSecrets(filters?: Filters, options: CallOptions = {}): Promise<Secret[]> {
-        return jsonArray<Secret>(await this.request('listSecrets', { method: 'GET', path: '/secrets', query: { filters: filtersQuery(filters) } }, options));
+        return json<Secret[]>(
+            await this.request('listSecrets', { method: 'GET', path: '/secrets', query: { filters: filtersQuery(filters) }, maxBodyBytes: MAX_LIST_BODY_BYTES }, options),
+            SHAPES.listOf(SHAPES.secret),
+        );
     }
 
     async inspectSecret(id: string, options: CallOptions = {}): Promise<Secret> {
-        return json<Secret>(await this.request('inspectSecret', { method: 'GET', path: `/secrets/${pathPart(id)}` }, options));
+        return json<Secret>(await this.request('inspectSecret', { method: 'GET', path: `/secrets/${pathPart(id)}` }, options), SHAPES.secret);
     }
 
     async createSecret(spec: SecretSpec, options: CallOptions = {}): Promise<{ id: string }> {
-        const raw = json<{ ID?: string }>(await this.request('createSecret', { method: 'POST', path: '/secrets/create', body: spec }, options));
+        const raw = json<{ ID?: string }>(await this.request('createSecret', { method: 'POST', path: '/secrets/create', body: spec }, options), SHAPES.createdId);
         return { id: raw.ID ?? '' };
     }
 
@@ -392,15 +420,18 @@ export class DockerClient {
     // Configs
 
     async listConfigs(filters?: Filters, options: CallOptions = {}): Promise<Config[]> {
-        return jsonArray<Config>(await this.request('listConfigs', { method: 'GET', path: '/configs', query: { filters: filtersQuery(filters) } }, options));
+        return json<Config[]>(
+            await this.request('listConfigs', { method: 'GET', path: '/configs', query: { filters: filtersQuery(filters) }, maxBodyBytes: MAX_LIST_BODY_BYTES }, options),
+            SHAPES.listOf(SHAPES.config),
+        );
     }
 
     async inspectConfig(id: string, options: CallOptions = {}): Promise<Config> {
-        return json<Config>(await this.request('inspectConfig', { method: 'GET', path: `/configs/${pathPart(id)}` }, options));
+        return json<Config>(await this.request('inspectConfig', { method: 'GET', path: `/configs/${pathPart(id)}` }, options), SHAPES.config);
     }
 
     async createConfig(spec: ConfigSpec, options: CallOptions = {}): Promise<{ id: string }> {
-        const raw = json<{ ID?: string }>(await this.request('createConfig', { method: 'POST', path: '/configs/create', body: spec }, options));
+        const raw = json<{ ID?: string }>(await this.request('createConfig', { method: 'POST', path: '/configs/create', body: spec }, options), SHAPES.createdId);
         return { id: raw.ID ?? '' };
     }
 
@@ -431,12 +462,13 @@ export class DockerClient {
             { method: 'GET', path: `/distribution/${imagePath(image)}/json`, registryAuth: params.authHeader, long: true },
             { signal: options.signal, timeoutMs: params.timeoutMs ?? options.timeoutMs ?? Math.min(this.timeoutMs, DEFAULT_DISTRIBUTION_TIMEOUT_MS) },
         );
-        return json<DistributionInspect>(res);
+        return json<DistributionInspect>(res, SHAPES.distribution);
     }
 
     async listImages(filters?: Filters, options: CallOptions = {}): Promise<ImageSummary[]> {
-        const raw = jsonArray<Partial<ImageSummary>>(
-            await this.request('listImages', { method: 'GET', path: '/images/json', query: { filters: filtersQuery(filters) } }, options),
+        const raw = json<Partial<ImageSummary>[]>(
+            await this.request('listImages', { method: 'GET', path: '/images/json', query: { filters: filtersQuery(filters) }, maxBodyBytes: MAX_LIST_BODY_BYTES }, options),
+            SHAPES.listOf(SHAPES.image),
         );
         return raw.map((i) => ({
             Id: i.Id ?? '',
@@ -449,7 +481,7 @@ export class DockerClient {
     }
 
     async inspectImage(name: string, options: CallOptions = {}): Promise<ImageInspect> {
-        return json<ImageInspect>(await this.request('inspectImage', { method: 'GET', path: `/images/${imagePath(name)}/json` }, options));
+        return json<ImageInspect>(await this.request('inspectImage', { method: 'GET', path: `/images/${imagePath(name)}/json` }, options), SHAPES.image);
     }
 
     async removeImage(name: string, params: { force?: boolean } = {}, options: CallOptions = {}): Promise<void> {
@@ -479,7 +511,7 @@ export class DockerClient {
             signal,
             this.timeoutMs,
         );
-        return streamErrorsThrown(jsonLines<PushMessage>(stream, this.endpoint.url, 'pushImage'), this.endpoint.url, 'pushImage');
+        return streamErrorsThrown(jsonLines<PushMessage>(stream, SHAPES.anyObject), this.endpoint.url, 'pushImage');
     }
 
     /**
@@ -500,7 +532,7 @@ export class DockerClient {
             signal,
             params.timeoutMs,
         );
-        return jsonLines<BuildProgress>(stream, this.endpoint.url, 'buildImage');
+        return jsonLines<BuildProgress>(stream, SHAPES.anyObject);
     }
 
     // -----------------------------------------------------------------------------------------
@@ -539,7 +571,7 @@ export class DockerClient {
             signal,
             this.timeoutMs,
         );
-        return jsonLines<EngineEvent>(stream, this.endpoint.url, 'events');
+        return jsonLines<EngineEvent>(stream, SHAPES.event);
     }
 
     private async logs(operation: string, path: string, params: LogOptions, signal?: AbortSignal): Promise<Readable> {
@@ -590,13 +622,14 @@ export class DockerClient {
         const timeoutMs = options.timeoutMs ?? this.timeoutMs;
         const stream = await this.openStream(operation, spec, options.signal, timeoutMs, true);
         try {
-            const body = await wholeBody(stream.res);
+            const body = await wholeBody(stream, spec.maxBodyBytes ?? MAX_BODY_BYTES);
             return {
                 statusCode: stream.res.statusCode ?? 0,
                 headers: stream.res.headers,
                 body,
-                what: `${spec.method} ${spec.path}`,
+                what: stream.origin.request,
                 endpoint: this.endpoint.url,
+                operation,
             };
         } catch (error) {
             throw stream.mapError(error);
@@ -702,7 +735,7 @@ export class DockerClient {
                     timer = undefined;
                 }
                 response.once('close', release);
-                resolve({ res: response, close, mapError, isStopped: () => stopped && !timedOut });
+                resolve({ res: response, close, mapError, isStopped: () => stopped && !timedOut, origin: { endpoint, operation, request: `${spec.method} ${spec.path}` } });
             });
         });
     }
@@ -755,7 +788,19 @@ export class DockerClient {
                 return;
             }
             readErrorBody(response, (text) => {
-                finish(fromDaemonResponse(status, daemonMessage(text), this.endpoint.url, operation));
+                // A web page is some server's error page, not the daemon's message (moby answers JSON or plain text).
+                const page = /html/i.test(header(response, 'content-type') ?? '') && text.trim() !== '';
+                const message = page ? '' : daemonMessage(text);
+                const location = header(response, 'location');
+                finish(
+                    message
+                        ? fromDaemonResponse(status, message, this.endpoint.url, operation)
+                        : answerWithoutMessage(status, this.endpoint.url, `${spec.method} ${spec.path}`, {
+                              operation,
+                              htmlPage: page,
+                              ...(location !== undefined ? { location } : {}),
+                          }),
+                );
             });
         });
         if (spec.file) {
@@ -778,14 +823,36 @@ interface Exchange {
 }
 
 /**
- * A response's whole body. Read by its events rather than an async iterator, which costs a good part of a small
- * request's time. A response destroyed before its end (cut, or its connection lost) is an error.
+ * A response's whole body, up to `maxBytes`: a longer answer (announced by its Content-Length, or counted as it
+ * comes) is cut off there and its connection closed, and the call fails naming the request. Read by its events rather
+ * than an async iterator, which costs a good part of a small request's time. A response destroyed before its end (cut,
+ * or its connection lost) is an error.
  */
-function wholeBody(res: IncomingMessage): Promise<Buffer> {
+function wholeBody(stream: OpenStream, maxBytes: number): Promise<Buffer> {
+    const res = stream.res;
     return new Promise((resolve, reject) => {
+        const tooLong = (): void => {
+            reject(answerTooLong(stream.origin, maxBytes));
+            res.destroy();
+        };
+        const announced = Number(res.headers['content-length']);
+        if (announced > maxBytes) {
+            tooLong();
+            return;
+        }
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer | string) => chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)));
-        res.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+        let size = 0;
+        res.on('data', (chunk: Buffer | string) => {
+            const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+            size += bytes.length;
+            if (size > maxBytes) {
+                chunks.length = 0;
+                tooLong();
+                return;
+            }
+            chunks.push(bytes);
+        });
+        res.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
         res.once('error', reject);
         res.once('close', () => {
             if (!res.complete) reject(connectionLost());
@@ -793,44 +860,12 @@ function wholeBody(res: IncomingMessage): Promise<Buffer> {
     });
 }
 
-interface OpenStream {
-    res: IncomingMessage;
-    close: () => void;
-    mapError: (error: unknown) => Error;
-    /** True once the stream was closed on purpose (abort, consumer stopped). */
-    isStopped: () => boolean;
-}
-
-/** Newline-delimited JSON messages; ends cleanly on abort or when the consumer stops. */
-async function* jsonLines<T>(stream: OpenStream, endpoint: string, operation: string): AsyncIterableIterator<T> {
-    const decoder = new StringDecoder('utf8');
-    let pending = '';
-    try {
-        try {
-            for await (const chunk of stream.res) {
-                pending += decoder.write(chunk as Buffer);
-                let newline: number;
-                while ((newline = pending.indexOf('\n')) >= 0) {
-                    const line = pending.slice(0, newline).trim();
-                    pending = pending.slice(newline + 1);
-                    if (line) {
-                        yield parseLine<T>(line, endpoint, operation);
-                    }
-                }
-            }
-        } catch (error) {
-            if (stream.isStopped()) return;
-            throw stream.mapError(error);
-        }
-        if (stream.isStopped()) return;
-        if (!stream.res.complete) throw stream.mapError(connectionLost());
-        const last = (pending + decoder.end()).trim();
-        if (last) {
-            yield parseLine<T>(last, endpoint, operation);
-        }
-    } finally {
-        stream.close();
-    }
+function answerTooLong(origin: OpenStream['origin'], maxBytes: number): DockerError {
+    return new DockerError(
+        'daemon',
+        `Docker at ${origin.endpoint} sent more than ${formatBytes(maxBytes)} in answer to ${origin.request}; the answer was cut off there and the connection closed.`,
+        { endpoint: origin.endpoint, operation: origin.operation },
+    );
 }
 
 /** A `{"error": …}` message of a progress stream as a DockerError with the engine's message (push, pull). */
@@ -845,78 +880,6 @@ async function* streamErrorsThrown(
             throw new DockerError('daemon', `Error response from daemon: ${text}`, { endpoint, daemonMessage: text, operation });
         }
         yield message;
-    }
-}
-
-function parseLine<T>(line: string, endpoint: string, operation: string): T {
-    try {
-        return JSON.parse(line) as T;
-    } catch (error) {
-        throw new DockerError('daemon', `Docker at ${endpoint} sent a message that is not JSON: ${line.slice(0, 200)}`, {
-            endpoint,
-            operation,
-            cause: error,
-        });
-    }
-}
-
-/**
- * Lines of a log stream. Service and task logs are multiplexed (8-byte headers: stream type 0/1/2,
- * three zero bytes, big-endian length) unless the service has a TTY; the first header tells.
- */
-async function* logLines(stream: OpenStream): AsyncIterableIterator<string> {
-    let buffer: Buffer = Buffer.alloc(0);
-    let multiplexed: boolean | undefined;
-    const decoders = [new StringDecoder('utf8'), new StringDecoder('utf8'), new StringDecoder('utf8')];
-    const partial = ['', '', ''];
-
-    function* take(streamIndex: number, payload: Buffer): Generator<string> {
-        partial[streamIndex] += decoders[streamIndex].write(payload);
-        let newline: number;
-        while ((newline = partial[streamIndex].indexOf('\n')) >= 0) {
-            const line = partial[streamIndex].slice(0, newline).replace(/\r$/, '');
-            partial[streamIndex] = partial[streamIndex].slice(newline + 1);
-            yield line;
-        }
-    }
-
-    try {
-        try {
-            for await (const chunk of stream.res) {
-                buffer = buffer.length ? Buffer.concat([buffer, chunk as Buffer]) : (chunk as Buffer);
-                if (multiplexed === undefined) {
-                    if (buffer.length < 8) continue;
-                    multiplexed = buffer[0] <= 2 && buffer[1] === 0 && buffer[2] === 0 && buffer[3] === 0;
-                }
-                if (!multiplexed) {
-                    yield* take(1, buffer);
-                    buffer = Buffer.alloc(0);
-                    continue;
-                }
-                while (buffer.length >= 8) {
-                    const type = buffer[0];
-                    const length = buffer.readUInt32BE(4);
-                    if (buffer.length < 8 + length) break;
-                    const payload = buffer.subarray(8, 8 + length);
-                    buffer = buffer.subarray(8 + length);
-                    yield* take(type === 2 ? 2 : 1, payload);
-                }
-            }
-        } catch (error) {
-            if (stream.isStopped()) return;
-            throw stream.mapError(error);
-        }
-        if (stream.isStopped()) return;
-        if (!stream.res.complete) throw stream.mapError(connectionLost());
-        if (multiplexed === undefined && buffer.length > 0) {
-            yield* take(1, buffer);
-        }
-        for (let i = 0; i < 3; i++) {
-            const rest = partial[i] + decoders[i].end();
-            if (rest) yield rest.replace(/\r$/, '');
-        }
-    } finally {
-        stream.close();
     }
 }
 
@@ -953,50 +916,42 @@ interface RawVersion {
     GoVersion?: string;
 }
 
-/** The daemon closed the connection in the middle of an answer (restart, crash, network cut). */
-function connectionLost(): Error {
-    return Object.assign(new Error('The connection to Docker was closed in the middle of an answer.'), { code: 'ECONNRESET' });
-}
-
-function header(res: Response, name: string): string | undefined {
+function header(res: { headers: IncomingMessage['headers'] }, name: string): string | undefined {
     const value = res.headers[name];
     return Array.isArray(value) ? value[0] : value;
 }
 
 /**
- * The answer as JSON. An empty or non-JSON answer where the Engine API promises JSON is an error naming
- * the endpoint: a proxy or another server answering in Docker's place must not read as "no stacks".
+ * The answer as JSON of the shape `check` expects (./shapes.ts). An empty, non-JSON or misshapen answer where the
+ * Engine API promises JSON is an error naming the endpoint and the request: a proxy or another server answering in
+ * Docker's place must not read as "no stacks", nor fail later on a field that is not there.
  */
-function json<T>(res: Response): T {
+function json<T>(res: Response, check: (value: unknown) => string | undefined): T {
     const text = res.body.toString('utf8').trim();
     if (!text) {
         throw notEngineAnswer(res, 'an empty answer');
     }
+    let value: unknown;
     try {
-        return JSON.parse(text) as T;
+        value = JSON.parse(text);
     } catch {
         throw notEngineAnswer(res, `an answer that is not JSON (${JSON.stringify(text.slice(0, 80))})`);
     }
+    const wrong = check(value);
+    if (wrong !== undefined) throw notEngineAnswer(res, wrong);
+    return value as T;
 }
 
 /** As `json`, for the few calls where the Engine may answer 200 with no body at all. */
-function jsonOrNull<T>(res: Response): T | null {
-    return res.body.toString('utf8').trim() ? json<T>(res) : null;
-}
-
-function jsonArray<T>(res: Response): T[] {
-    const value = json<unknown>(res);
-    if (!Array.isArray(value)) {
-        throw notEngineAnswer(res, 'JSON that is not a list');
-    }
-    return value as T[];
+function jsonOrNull<T>(res: Response, check: (value: unknown) => string | undefined): T | null {
+    return res.body.toString('utf8').trim() ? json<T>(res, check) : null;
 }
 
 function notEngineAnswer(res: Response, what: string): DockerError {
     return new DockerError(
         'daemon',
-        `Docker at ${res.endpoint} sent ${what} to ${res.what}. Is ${res.endpoint} a Docker engine (and not a proxy or another server)?`,
-        { endpoint: res.endpoint, statusCode: res.statusCode },
+        `Docker at ${res.endpoint} sent ${what} in answer to ${res.what}. Is ${res.endpoint} a Docker engine (and not a proxy or another server)?`,
+        { endpoint: res.endpoint, statusCode: res.statusCode, operation: res.operation },
     );
 }
 
@@ -1034,7 +989,7 @@ function isStaleConnection(error: unknown): boolean {
     return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ESSHPROCESS';
 }
 
-/** The body of an error answer, bounded (1 MiB); calls back once with whatever arrived. */
+/** The body of an error answer, bounded: past MAX_ERROR_BODY_BYTES the connection is closed. Calls back once with what arrived. */
 function readErrorBody(response: IncomingMessage, done: (text: string) => void): void {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -1045,8 +1000,15 @@ function readErrorBody(response: IncomingMessage, done: (text: string) => void):
         done(Buffer.concat(chunks).toString('utf8'));
     };
     response.on('data', (chunk: Buffer) => {
+        if (size + chunk.length > MAX_ERROR_BODY_BYTES) {
+            chunks.push(chunk.subarray(0, MAX_ERROR_BODY_BYTES - size));
+            size = MAX_ERROR_BODY_BYTES;
+            finish();
+            response.destroy();
+            return;
+        }
         size += chunk.length;
-        if (size <= 1024 * 1024) chunks.push(chunk);
+        chunks.push(chunk);
     });
     response.on('end', finish);
     response.on('error', finish);
@@ -1062,7 +1024,7 @@ function daemonMessage(text: string): string {
     } catch {
         // Not JSON: a plain-text error (a proxy, or Go's "Client sent an HTTP request to an HTTPS server.").
     }
-    return trimmed;
+    return trimmed.length > MAX_MESSAGE_CHARS ? `${trimmed.slice(0, MAX_MESSAGE_CHARS)} …` : trimmed;
 }
 
 /** Filters as the Engine expects them: `{"label":["a=b"]}` JSON; omitted when empty. */

@@ -3,6 +3,8 @@
  * `DockerError`, with a sentence that names the endpoint and says what to do. Cancellation becomes
  * `CancelledError` (src/core/cancellation.ts), which the UI shows as nothing.
  */
+import { STATUS_CODES } from 'http';
+
 import { CancelledError } from '../core/cancellation';
 import { SshProcessError, lastLines } from './sshErrors';
 
@@ -204,6 +206,31 @@ export function fromDaemonResponse(
         return new DockerError('conflict', text, details);
     }
     return new DockerError('daemon', text, details);
+}
+
+/**
+ * An error status that carries no message of the daemon (a bodiless 502 from a proxy, a redirect, a web server's
+ * error page): what was asked, what came back, and what that suggests, instead of "Error response from daemon: ".
+ * The kind follows the status as for the daemon's own errors.
+ */
+export function answerWithoutMessage(
+    statusCode: number,
+    endpoint: string,
+    request: string,
+    details: { operation?: string; location?: string; htmlPage?: boolean } = {},
+): DockerError {
+    const reason = STATUS_CODES[statusCode];
+    const status = `HTTP ${statusCode}${reason ? ` ${reason}` : ''}`;
+    let text = `Docker at ${endpoint} answered ${request} with ${status} and ${details.htmlPage ? 'a web page' : 'no message'}`;
+    if (statusCode >= 300 && statusCode < 400) {
+        text += `: a redirect${details.location ? ` to ${details.location}` : ''}, which Docker never sends. Is ${endpoint} a Docker engine (and not a proxy or another server)?`;
+    } else if (statusCode === 502 || statusCode === 503 || statusCode === 504 || details.htmlPage) {
+        text += `: a proxy or gateway between here and Docker answered in its place. Check that Docker at ${endpoint} is running and reachable from it.`;
+    } else {
+        text += '.';
+    }
+    const kind: DockerErrorKind = statusCode === 404 ? 'notFound' : statusCode === 409 ? 'conflict' : 'daemon';
+    return new DockerError(kind, text, { endpoint, statusCode, operation: details.operation });
 }
 
 /**

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { extract } from 'tar-stream';
 
-import { createBuildContext, formatBytes, listContext, parseDockerignore, BuildContextError } from '../../src/core/build/context';
+import { createBuildContext, formatBytes, listContext, BuildContextError } from '../../src/core/build/context';
 import { BuildFailedError, BuildProgressParser, cleanLine, formatFailure } from '../../src/core/build/progress';
 import { runBuild, type BuildEngine } from '../../src/core/build/build';
 import { appImageOfCompose, bumpTag, defaultBuildTag, imageNameFromFolder, tagOf, withTag } from '../../src/core/build/tag';
@@ -55,10 +55,6 @@ describe('build context (.dockerignore, tar)', () => {
         for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
     });
 
-    it('parses .dockerignore as moby does (comments, blanks, !, leading slash, cleaning)', () => {
-        assert.deepStrictEqual(parseDockerignore('# c\n\n node_modules \n/abs/\n!keep.md\n./a/../b\n!\n'), ['node_modules', 'abs', '!keep.md', 'b']);
-    });
-
     it('without .dockerignore sends every file, folders before their contents', () => {
         const dir = tree({ Dockerfile: 'FROM x\n', 'index.js': '1', 'lib/a.js': 'a' });
         const ctx = listContext(dir);
@@ -89,6 +85,33 @@ describe('build context (.dockerignore, tar)', () => {
         assert.ok(!context.entries.includes('docs'), 'the excluded folder itself is not sent');
         assert.ok(!context.entries.some((e) => e.startsWith('node_modules')));
         assert.ok(context.excluded >= 4);
+    });
+
+    it('leaves out files excluded with backslash escapes (POSIX rules)', async () => {
+        const dir = tree({
+            Dockerfile: 'FROM x\n',
+            '.dockerignore': '\\#secret.txt\nmy\\ secret.txt\n\\[draft\\].md\n\\!important.txt\n',
+            '#secret.txt': 'hash',
+            'my secret.txt': 'space',
+            '[draft].md': 'bracket',
+            '!important.txt': 'bang',
+            'd.md': 'kept: the brackets are escaped',
+            'index.js': '1',
+        });
+        const { context, tar } = createBuildContext(dir, { flavour: 'posix' });
+        const names = [...(await readTar(tar)).keys()].sort();
+        assert.deepStrictEqual(names, ['.dockerignore', 'Dockerfile', 'd.md', 'index.js']);
+        assert.strictEqual(context.excluded, 4);
+    });
+
+    it('refuses a .dockerignore docker refuses, naming the file and line', () => {
+        const bang = tree({ Dockerfile: 'FROM x', '.dockerignore': '# keep out\nsecret\n!\n', secret: 's' });
+        assert.throws(
+            () => listContext(bang, { flavour: 'posix' }),
+            (e: unknown) => e instanceof BuildContextError && e.message.startsWith(`${path.join(bang, '.dockerignore')} line 3: `) && /only "!"/.test(e.message),
+        );
+        const bracket = tree({ Dockerfile: 'FROM x', '.dockerignore': 'a\n[Local-Only]\n' });
+        assert.throws(() => listContext(bracket, { flavour: 'posix' }), /\.dockerignore line 2: the pattern "\[Local-Only\]" is malformed/);
     });
 
     it('a later pattern wins over an earlier exception', () => {

@@ -1,22 +1,25 @@
 /**
  * The build context of `docker build DIR`: the files of a folder, filtered by its `.dockerignore` with Docker's
- * semantics (@balena/dockerignore, a port of moby's matcher), packed as a tar stream (tar-fs). As the Docker CLI
- * does: the Dockerfile and `.dockerignore` are always sent, a directory is skipped whole when it is excluded and no
- * `!` exception could re-include something below it, and a Dockerfile outside the folder is added under a hidden
- * name. Node `fs` only: no vscode, no dockerode.
+ * semantics (dockerignore.ts, after moby/patternmatcher), packed as a tar stream (tar-fs). As the Docker CLI does
+ * (docker/cli `cli/command/image/build/dockerignore.go`, moby/go-archive `TarWithOptions`): the Dockerfile and
+ * `.dockerignore` are sent even when a rule excludes them, a directory is skipped whole when it is excluded and no
+ * `!` exception starts with its path, and a Dockerfile outside the folder is added under a hidden name.
+ * Node `fs` only: no vscode, no dockerode.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import ignore from '@balena/dockerignore';
 import * as tarFs from 'tar-fs';
 import type { Pack } from 'tar-stream';
+import { hostPathFlavour, IgnorePatternError, PatternMatcher, readDockerignore, type MatchInfo, type PathFlavour } from './dockerignore';
 
 interface ContextOptions {
     /** The Dockerfile: relative to the context folder or absolute (default `Dockerfile` in the folder). */
     dockerfile?: string;
     /** Upper bound of entries walked (files and folders), default 200000: a context bigger than that is a mistake. */
     maxEntries?: number;
+    /** Whose `.dockerignore` rules apply (escapes on POSIX systems); the host's by default. */
+    flavour?: PathFlavour;
 }
 
 export interface BuildContext {
@@ -44,26 +47,6 @@ export class BuildContextError extends Error {
 
 const DEFAULT_MAX_ENTRIES = 200_000;
 
-/** A `.dockerignore` as moby's ReadAll reads it: trimmed lines, `#` comments and blanks dropped, paths cleaned. */
-export function parseDockerignore(text: string): string[] {
-    const patterns: string[] = [];
-    for (const raw of text.split(/\r?\n/)) {
-        let line = raw.trim();
-        if (line === '' || line.startsWith('#')) continue;
-        let negate = false;
-        if (line.startsWith('!')) {
-            negate = true;
-            line = line.slice(1).trim();
-            if (line === '') continue;
-        }
-        let cleaned = path.posix.normalize(line.replace(/\\/g, '/'));
-        cleaned = cleaned.replace(/^\/+/, '').replace(/\/+$/, '');
-        if (cleaned === '' || cleaned === '.') cleaned = '.';
-        patterns.push(negate ? `!${cleaned}` : cleaned);
-    }
-    return patterns;
-}
-
 function toPosix(rel: string): string {
     return rel.split(path.sep).join('/');
 }
@@ -89,15 +72,33 @@ export function listContext(dirInput: string, options: ContextOptions = {}): Bui
         throw new BuildContextError(`There is no Dockerfile at ${located.abs}.`);
     }
     const ignoreFile = path.join(dir, '.dockerignore');
-    const patterns = fs.existsSync(ignoreFile) ? parseDockerignore(fs.readFileSync(ignoreFile, 'utf8')) : [];
-    // As the Docker CLI: the daemon needs both files whatever the rules say.
-    const rules = [...patterns];
-    if (patterns.length > 0) {
-        rules.push('!.dockerignore');
-        if (located.rel !== undefined) rules.push(`!${located.rel}`);
+    const flavour = options.flavour ?? hostPathFlavour();
+    let lines: { pattern: string; line?: number }[] = [];
+    try {
+        lines = fs.existsSync(ignoreFile) ? readDockerignore(fs.readFileSync(ignoreFile, 'utf8'), flavour) : [];
+    } catch (e) {
+        if (e instanceof IgnorePatternError) throw new BuildContextError(`${ignoreFile}: ${e.message}; docker refuses the file.`);
+        throw e;
     }
-    const matcher = ignore().add(rules);
-    const exceptions = rules.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
+    const patterns = lines.map((l) => l.pattern);
+    const compile = (): PatternMatcher => {
+        try {
+            return PatternMatcher.create(lines.map((l) => l.pattern), flavour);
+        } catch (e) {
+            if (!(e instanceof IgnorePatternError)) throw e;
+            const line = lines[e.index]?.line;
+            const where = line === undefined ? `${ignoreFile} (the rule kept for the Dockerfile)` : `${ignoreFile} line ${line}`;
+            throw new BuildContextError(`${where}: ${e.message}.`);
+        }
+    };
+    let matcher = compile();
+    // As the Docker CLI (TrimBuildFilesFromExcludes): the daemon needs both files whatever the rules say.
+    const keep = ['.dockerignore', ...(located.rel !== undefined ? [located.rel] : [])].filter((f) => matcher.matchesOrParentMatches(f));
+    if (keep.length > 0) {
+        lines = [...lines, ...keep.map((f) => ({ pattern: `!${f}` }))];
+        matcher = compile();
+    }
+    const exceptions = matcher.exceptions();
     const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
 
     const entries: string[] = [];
@@ -105,7 +106,7 @@ export function listContext(dirInput: string, options: ContextOptions = {}): Bui
     let bytes = 0;
     let excluded = 0;
     let walked = 0;
-    const walk = (relDir: string): void => {
+    const walk = (relDir: string, folderInfo: MatchInfo | undefined): void => {
         const names = fs.readdirSync(path.join(dir, relDir)).sort();
         for (const name of names) {
             if (++walked > maxEntries) {
@@ -114,16 +115,15 @@ export function listContext(dirInput: string, options: ContextOptions = {}): Bui
             const rel = relDir === '' ? name : `${relDir}/${name}`;
             const st = fs.lstatSync(path.join(dir, rel));
             if (st.isSocket() || st.isFIFO() || st.isBlockDevice() || st.isCharacterDevice()) continue;
-            const ignored = patterns.length > 0 && matcher.ignores(rel);
+            const { excluded: ignored, info } = matcher.matchesUsingParentResults(rel, folderInfo);
             if (st.isDirectory()) {
                 if (!ignored) {
                     entries.push(rel);
-                    walk(rel);
+                    walk(rel, info);
                 } else if (exceptions.some((e) => `${e}/`.startsWith(`${rel}/`))) {
-                    // Excluded, but an exception names something below it: walk without the folder itself
-                    // (moby's rule: the exception pattern starts with `<folder>/`).
+                    // Excluded, but an exception starts with `<folder>/`: walk it without sending the folder itself.
                     excluded++;
-                    walk(rel);
+                    walk(rel, info);
                 } else {
                     excluded++;
                 }
@@ -140,7 +140,7 @@ export function listContext(dirInput: string, options: ContextOptions = {}): Bui
             }
         }
     };
-    walk('');
+    walk('', undefined);
     let dockerfile = located.rel ?? '';
     if (located.rel === undefined) {
         // Outside the folder: sent under a hidden name, as the Docker CLI does.
