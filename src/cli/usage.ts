@@ -74,7 +74,11 @@ Options:
                             the deploy before anything is applied
       --rotate-configs      When a configs:/secrets: file changed, create <name>-<hash8>, point the
                             services at it, wait for them, then remove the old versions nobody uses
-                            (also turned on by "x-swarm-stacks: { rotate-configs: true }" in the file)
+                            (also turned on by "x-swarm-stacks: { rotate-configs: true }" in the file).
+                            A secret's <hash8> and label are a keyed fingerprint, its key kept in
+                            ~/.config/swarm-stacks/secret-fingerprint.key (SWARM_STACKS_CONFIG_DIR):
+                            a machine without that key cannot tell whether a secret deployed from
+                            elsewhere changed, and deploys it again as a new version
       --history-limit N     Revisions of the stack kept in the swarm (default 10; see history)
 ${common}`,
     rm: `Usage: swarm-stacks rm [--wait] STACK [STACK...]

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import type { StackSpecs } from '../../src/core/compose/convert';
 import type { Config, Secret, Service } from '../../src/core/specs';
 import { CONTENT_HASH_LABEL, changedConfigs, contentHash8, isVersionOf, planRotation, removeUnusedVersions, rotationRequested } from '../../src/core/stack/rotation';
+import { SECRET_FINGERPRINT_LABEL, fingerprintKey, fingerprintLabel, secretFingerprint } from '../../src/core/stack/secret-fingerprint';
 import { lintCompose } from '../../src/core/stack/lint';
 import { runCliCaptured, scriptedEmptySwarm } from './support/cli';
 
@@ -40,25 +41,31 @@ function specsWith(cfgText: string, secretText: string): StackSpecs {
 const config = (id: string, name: string, text: string, labels: Record<string, string> = { [NS]: 'prod' }): Config => ({ ID: id, Version: { Index: 1 }, Spec: { Name: name, Labels: labels, Data: b64(text) } }) as Config;
 const secret = (id: string, name: string, labels: Record<string, string> = { [NS]: 'prod' }): Secret => ({ ID: id, Version: { Index: 1 }, Spec: { Name: name, Labels: labels } }) as Secret;
 
+// This machine's key (secret-fingerprint.test.ts has the keys of other machines).
+const KEY = fingerprintKey(Buffer.alloc(32, 7));
+const key = () => KEY;
+const marked = (text: string, k = KEY) => ({ [NS]: 'prod', [SECRET_FINGERPRINT_LABEL]: fingerprintLabel(k, secretFingerprint(k, b64(text))) });
+
 describe('config and secret rotation (core/stack/rotation.ts)', () => {
-    it('a first deploy keeps the plain names docker stack deploy gives, labelled with the content hash', () => {
-        const plan = planRotation(specsWith('a', 's'), { secrets: [], configs: [] });
+    it('a first deploy keeps the plain names docker stack deploy gives, labelled with the content hash (configs) and keyed fingerprint (secrets)', () => {
+        const plan = planRotation(specsWith('a', 's'), { secrets: [], configs: [] }, key);
         assert.deepEqual(plan.objects.map((o) => [o.kind, o.name, o.rotated]), [['secret', 'prod_token', false], ['config', 'prod_cfg', false]]);
         assert.equal(plan.specs.configs[0].spec.Labels?.[CONTENT_HASH_LABEL], contentHash8(b64('a')));
+        assert.deepEqual(plan.specs.secrets[0].spec.Labels, marked('s'));
         assert.equal(plan.specs.services[0].spec.TaskTemplate.ContainerSpec?.Configs?.[0]?.ConfigName, 'prod_cfg');
     });
 
-    it('unchanged content keeps its object: a config compared by its data, a secret by the hash label', () => {
-        const hash = contentHash8(b64('s'));
-        const plan = planRotation(specsWith('a', 's'), { configs: [config('c1', 'prod_cfg', 'a')], secrets: [secret('s1', 'prod_token', { [NS]: 'prod', [CONTENT_HASH_LABEL]: hash })] });
+    it('unchanged content keeps its object: a config compared by its data, a secret by its fingerprint under this key', () => {
+        const plan = planRotation(specsWith('a', 's'), { configs: [config('c1', 'prod_cfg', 'a')], secrets: [secret('s1', 'prod_token', marked('s'))] }, key);
         assert.deepEqual(plan.objects.map((o) => [o.name, o.rotated]), [['prod_token', false], ['prod_cfg', false]]);
+        assert.deepEqual(plan.problems, []);
     });
 
     it('changed content goes to <name>-<hash8> at the same target; the services follow', () => {
-        const plan = planRotation(specsWith('b', 's'), { configs: [config('c1', 'prod_cfg', 'a')], secrets: [secret('s1', 'prod_token')] });
+        const plan = planRotation(specsWith('b', 's'), { configs: [config('c1', 'prod_cfg', 'a')], secrets: [secret('s1', 'prod_token', marked('s-old'))] }, key);
         const cfgName = `prod_cfg-${contentHash8(b64('b'))}`;
-        const secretName = `prod_token-${contentHash8(b64('s'))}`;
-        assert.deepEqual(plan.objects.map((o) => [o.name, o.rotated]), [[secretName, true], [cfgName, true]]);
+        const secretName = `prod_token-${secretFingerprint(KEY, b64('s')).slice(0, 8)}`;
+        assert.deepEqual(plan.objects.map((o) => [o.name, o.rotated, o.contentUnknown]), [[secretName, true, undefined], [cfgName, true, undefined]]);
         const cs = plan.specs.services[0].spec.TaskTemplate.ContainerSpec!;
         assert.deepEqual(cs.Configs?.map((c) => [c.ConfigName, c.File?.Name]), [[cfgName, '/etc/cfg']]);
         assert.deepEqual(cs.Secrets?.map((c) => [c.SecretName, c.File?.Name]), [[secretName, 'token']]);
@@ -68,7 +75,7 @@ describe('config and secret rotation (core/stack/rotation.ts)', () => {
 
     it('content that already has its rotated version reuses it (an edit undone, a deploy repeated)', () => {
         const cfgName = `prod_cfg-${contentHash8(b64('b'))}`;
-        const plan = planRotation(specsWith('b', 's'), { configs: [config('c1', 'prod_cfg', 'a'), config('c2', cfgName, 'b')], secrets: [] });
+        const plan = planRotation(specsWith('b', 's'), { configs: [config('c1', 'prod_cfg', 'a'), config('c2', cfgName, 'b')], secrets: [] }, key);
         assert.deepEqual(plan.objects.find((o) => o.kind === 'config'), { kind: 'config', key: 'cfg', baseName: 'prod_cfg', name: cfgName, rotated: false });
     });
 

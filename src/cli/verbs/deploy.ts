@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import { version } from '../../../package.json';
 import { composeContentHash, deployedByHere } from '../../core/stack/history';
+import { nodeFingerprintKey } from '../../core/stack/fingerprint-key-node';
 import { applyDeploy, deployReadsAhead, prepareDeploy, touchedServices } from '../../core/stack/deploy';
 import { lintCompose } from '../../core/stack/lint';
 import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type ResolveImageMode } from '../../core/stack/plan';
@@ -47,6 +48,7 @@ export const deploy: Verb = {
             registryAuth: registryAuthOf(io),
             withRegistryAuth: Boolean(args.values['with-registry-auth']),
             rotateConfigs: Boolean(args.values['rotate-configs']) || rotationRequested(loaded.load.config),
+            secretFingerprintKey: nodeFingerprintKey(io.env),
             history: { limit: historyLimit(args), version, deployedBy: deployedByHere(io.env), composeHash: composeContentHash(files.map((f) => fs.readFileSync(f))) },
         };
         const plan = await prepareDeploy(engine, loaded.specs, stack, options);

@@ -15,6 +15,7 @@ import { errorKind, mapLimit, type CallOptions, type StackEngine } from './engin
 import { beginRevision, listRevisionConfigs, type RevisionOptions } from './history';
 import { NAMESPACE_LABEL, stackLabelFilter } from './names';
 import { prepareRotation } from './rotation';
+import type { FingerprintKeySource } from './secret-fingerprint';
 import { imagesToResolve, planDeploy, type DeployPlan, type PlannedObject, type DesiredStack, type ExistingState, type ImageResolution, type ResolveImageMode } from './plan';
 
 const NOT_A_MANAGER_MESSAGE =
@@ -48,6 +49,8 @@ export interface DeployOptions {
     history?: RevisionOptions;
     /** Config and secret rotation (`--rotate-configs`): changed file content goes to `<name>-<hash8>` (rotation.ts). */
     rotateConfigs?: boolean;
+    /** With rotation: the key of secret fingerprints (secret-fingerprint.ts), asked for when a secret is rotated. */
+    secretFingerprintKey?: FingerprintKeySource;
 }
 
 /** Everything `deploy` needs to know before it may send anything. */
@@ -65,7 +68,7 @@ export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stac
     // is not a manager those reads fail too, and the answer to /info is what is reported.
     const infoRead = engine.info(call);
     const stateRead = (async () => {
-        const rotation = options.rotateConfigs ? await prepareRotation(engine, specs, call) : undefined;
+        const rotation = options.rotateConfigs ? await prepareRotation(engine, specs, options.secretFingerprintKey, call) : undefined;
         return { rotation, existing: await readExistingState(engine, rotation ? rotation.specs : specs, stackName, call) };
     })();
     stateRead.catch(() => undefined);
@@ -112,7 +115,10 @@ export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stac
         keepSpecImages: options.keepSpecImages,
     });
     plan.problems.unshift(...problems);
-    if (rotation) plan.rotation = rotation.objects;
+    if (rotation) {
+        plan.rotation = rotation.objects;
+        plan.problems.push(...rotation.problems);
+    }
     // The registry refused the credentials the services would carry: their tasks could not pull, so stop.
     if (options.withRegistryAuth) {
         for (const resolution of resolutions.values()) {

@@ -354,7 +354,11 @@ export function planIsEmpty(plan: DeployPlan): boolean {
 /** ` (new content of NAME; …)` after an object rotation renamed. */
 function rotationNote(plan: DeployPlan, kind: 'secret' | 'config', name: string): string {
     const rotated = plan.rotation?.find((o) => o.kind === kind && o.name === name && o.rotated);
-    return rotated ? ` (new content of ${rotated.baseName}; the old version is removed once the services have converged)` : '';
+    if (!rotated) return '';
+    if (rotated.contentUnknown) {
+        return ` (${rotated.baseName} again: its fingerprint in the swarm was not made with this machine's key, so whether it changed cannot be told; the old version is removed once the services have converged)`;
+    }
+    return ` (new content of ${rotated.baseName}; the old version is removed once the services have converged)`;
 }
 
 /** The plan as lines a person reads before confirming (CLI `--dry-run`, the editor's confirmation). */

@@ -6,14 +6,20 @@
  *
  * A stack deployed for the first time keeps the plain names `docker stack deploy` gives, and content that did not
  * change keeps the object it has: only a change makes a new name, so nothing restarts for nothing.
+ *
+ * A config's data is visible, so its version is named by a content hash. A secret's is not, and its name and label
+ * carry a keyed fingerprint instead (secret-fingerprint.ts): nobody who lists secrets can test guesses against them.
+ * A secret whose fingerprint was made with another key (another machine, an older Swarm Stacks) is deployed again as
+ * a new version: whether it changed cannot be told, and the services must run what the file holds.
  */
 import type { StackSpecs } from '../compose/convert';
 import type { ComposeConfig } from '../compose/types';
 import type { Config, Secret, Service } from '../specs';
 import type { CallOptions, StackEngine } from './engine';
 import { NAMESPACE_LABEL, stackLabelFilter } from './names';
+import { SECRET_FINGERPRINT_LABEL, compareFingerprint, fingerprintLabel, secretFingerprint, type FingerprintKeySource } from './secret-fingerprint';
 
-/** The label that records the content hash of an object this rotation created (secrets do not show their data). */
+/** The label that records the content hash of a config this rotation created (a secret has a keyed fingerprint). */
 export const CONTENT_HASH_LABEL = 'com.swarm-stacks.content-hash';
 
 /** The compose extension that turns rotation on for one stack: `x-swarm-stacks: { rotate-configs: true }`. */
@@ -32,11 +38,15 @@ export interface RotatedObject {
     name: string;
     /** True when this deploy creates a new version under a new name. */
     rotated: boolean;
+    /** A secret deployed again because its fingerprint in the swarm was not made with this machine's key. */
+    contentUnknown?: boolean;
 }
 
 export interface RotationPlan {
     specs: StackSpecs;
     objects: RotatedObject[];
+    /** Conflicts that stop the deploy before anything is sent. */
+    problems: string[];
 }
 
 /** Whether the compose file asks for rotation (`x-swarm-stacks: { rotate-configs: true }` at the top level). */
@@ -45,7 +55,7 @@ export function rotationRequested(config: ComposeConfig | undefined): boolean {
     return typeof extension === 'object' && extension !== null && (extension as Record<string, unknown>)[ROTATION_EXTENSION_KEY] === true;
 }
 
-/** The first 8 hex digits of the SHA-256 of the object's content (`Data` is base64). */
+/** The first 8 hex digits of the SHA-256 of a config's content (`Data` is base64). Never for a secret: see above. */
 export function contentHash8(dataBase64: string | undefined, templating?: string): string {
     // Required here: lint reads this module's names, and loading crypto costs it about 5 ms.
     const { createHash } = require('crypto') as typeof import('crypto');
@@ -60,31 +70,62 @@ export function isVersionOf(baseName: string, name: string): boolean {
     return name === baseName || (name.startsWith(`${baseName}-`) && /^[0-9a-f]{8}$/.test(name.slice(baseName.length + 1)));
 }
 
+/** How a version is named and marked, and whether a held one has the wanted content. */
+interface ContentMark {
+    suffix: string;
+    labels: Record<string, string>;
+    /** `unknown`: the held object's mark was not made here (a secret fingerprinted with another key). */
+    compare(held: Secret | Config): 'same' | 'changed' | 'unknown';
+}
+
+/** The one place that marks content: a config by its hash, a secret by its keyed fingerprint. */
+function contentMark(kind: ObjectKind, spec: { Data?: string; Templating?: { Name: string } }, secretKey: FingerprintKeySource | undefined): ContentMark {
+    if (kind === 'config') {
+        const hash = contentHash8(spec.Data, spec.Templating?.Name);
+        return { suffix: hash, labels: { [CONTENT_HASH_LABEL]: hash }, compare: (held) => ((held.Spec.Data ?? '') === (spec.Data ?? '') ? 'same' : 'changed') };
+    }
+    if (!secretKey) throw new Error('the rotation of a secret needs the secret fingerprint key');
+    const key = secretKey();
+    const fingerprint = secretFingerprint(key, spec.Data, spec.Templating?.Name);
+    return {
+        suffix: fingerprint.slice(0, 8),
+        labels: { [SECRET_FINGERPRINT_LABEL]: fingerprintLabel(key, fingerprint) },
+        compare: (held) => compareFingerprint(key, held.Spec.Labels, fingerprint),
+    };
+}
+
 /**
- * Chooses each file-backed object's name from what the engine holds (pure). `existing` are the secrets and configs
- * whose names begin with a base name. Objects with a driver (no data here) are left as they are.
+ * Chooses each file-backed object's name from what the engine holds (pure but for the key's first read).
+ * `existing` are the secrets and configs whose names begin with a base name. Secrets with a driver (no data here)
+ * are left as they are. `secretKey` is asked for only when a file-backed secret is to be fingerprinted.
  */
-export function planRotation(specs: StackSpecs, existing: { secrets: readonly Secret[]; configs: readonly Config[] }): RotationPlan {
+export function planRotation(specs: StackSpecs, existing: { secrets: readonly Secret[]; configs: readonly Config[] }, secretKey?: FingerprintKeySource): RotationPlan {
     const objects: RotatedObject[] = [];
+    const problems: string[] = [];
     const choose = <S extends { Name: string; Labels?: Record<string, string>; Data?: string; Templating?: { Name: string } }>(
         kind: ObjectKind,
         wanted: { key: string; name: string; spec: S },
         held: readonly (Secret | Config)[],
     ): { key: string; name: string; spec: S } => {
         if (kind === 'secret' && (wanted.spec as { Driver?: unknown }).Driver) return wanted;
-        const hash = contentHash8(wanted.spec.Data, wanted.spec.Templating?.Name);
+        const mark = contentMark(kind, wanted.spec, secretKey);
         const versions = held.filter((o) => isVersionOf(wanted.name, o.Spec.Name));
-        const rotatedName = `${wanted.name}-${hash}`;
+        const rotatedName = `${wanted.name}-${mark.suffix}`;
         const plain = versions.find((o) => o.Spec.Name === wanted.name);
+        const taken = versions.find((o) => o.Spec.Name === rotatedName);
         let name: string;
-        if (versions.some((o) => o.Spec.Name === rotatedName)) name = rotatedName;
-        else if (plain && sameContent(kind, plain, wanted.spec.Data, hash)) name = wanted.name;
+        if (taken) {
+            name = rotatedName;
+            // Objects cannot change: one of this name that holds something else is not this content's version.
+            if (mark.compare(taken) !== 'same') problems.push(`${kind} ${rotatedName} exists but does not hold the content of ${wanted.key}: remove it, or remove the stack first`);
+        } else if (plain && mark.compare(plain) === 'same') name = wanted.name;
         else if (!versions.length) name = wanted.name;
         else name = rotatedName;
-        const rotated = name !== wanted.name && !versions.some((o) => o.Spec.Name === name);
-        objects.push({ kind, key: wanted.key, baseName: wanted.name, name, rotated });
-        // The label lets a later deploy know a secret's content, which the engine never shows.
-        const spec = { ...wanted.spec, Name: name, Labels: { ...wanted.spec.Labels, [CONTENT_HASH_LABEL]: hash } };
+        const rotated = name !== wanted.name && !taken;
+        const contentUnknown = rotated && kind === 'secret' && versions.every((o) => mark.compare(o) === 'unknown');
+        objects.push({ kind, key: wanted.key, baseName: wanted.name, name, rotated, ...(contentUnknown ? { contentUnknown } : {}) });
+        // The mark lets a later deploy know whether the content changed; for a secret, only with this key.
+        const spec = { ...wanted.spec, Name: name, Labels: { ...wanted.spec.Labels, ...mark.labels } };
         return { ...wanted, name, spec };
     };
     const secrets = specs.secrets.map((s) => choose('secret', s, existing.secrets));
@@ -107,13 +148,7 @@ export function planRotation(specs: StackSpecs, existing: { secrets: readonly Se
             configNames: s.configNames.map((n) => configNames.get(n) ?? n).sort(),
         };
     });
-    return { specs: { ...specs, secrets, configs, services }, objects };
-}
-
-/** A config shows its data; a secret only the hash label this rotation gave it. */
-function sameContent(kind: ObjectKind, held: Secret | Config, data: string | undefined, hash: string): boolean {
-    if (kind === 'config') return (held.Spec.Data ?? '') === (data ?? '');
-    return held.Spec.Labels?.[CONTENT_HASH_LABEL] === hash;
+    return { specs: { ...specs, secrets, configs, services }, objects, problems };
 }
 
 /** Reads every version of the stack's file-backed objects (one list call per kind; name filters match prefixes). */
@@ -129,8 +164,8 @@ export async function readObjectVersions(engine: StackEngine, specs: StackSpecs,
 }
 
 /** Reads what the engine holds and renames the changed objects of `specs`. */
-export async function prepareRotation(engine: StackEngine, specs: StackSpecs, call: CallOptions = {}): Promise<RotationPlan> {
-    return planRotation(specs, await readObjectVersions(engine, specs, call));
+export async function prepareRotation(engine: StackEngine, specs: StackSpecs, secretKey: FingerprintKeySource | undefined, call: CallOptions = {}): Promise<RotationPlan> {
+    return planRotation(specs, await readObjectVersions(engine, specs, call), secretKey);
 }
 
 /**

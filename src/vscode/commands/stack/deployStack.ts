@@ -6,6 +6,7 @@ import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type DeployPlan, type R
 import { validateStackName } from '../../../core/stack/names';
 import { composeContentHash, deployedByHere, type RevisionOptions } from '../../../core/stack/history';
 import { removeUnusedVersions, rotationRequested } from '../../../core/stack/rotation';
+import { nodeFingerprintKey } from '../../../core/stack/fingerprint-key-node';
 import { registrySentences } from '../../../core/registry/errors';
 import { knownHolders, unpulledWhere, type UnpulledImage } from '../../../core/nodes/image-placement';
 import type { ExtensionServices } from '../../services';
@@ -55,7 +56,7 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
 
     const plan = await withCancellableProgress(vscode.l10n.t('Planning stack {0}', stackName), (report, signal) => {
         report(vscode.l10n.t('Reading the stack from {0}', engine.endpoint.url));
-        return prepareDeploy(engine, specs, stackName, { resolveImage, prune, signal, registryAuth, withRegistryAuth, rotateConfigs });
+        return prepareDeploy(engine, specs, stackName, { resolveImage, prune, signal, registryAuth, withRegistryAuth, rotateConfigs, secretFingerprintKey: nodeFingerprintKey(process.env) });
     });
     services.log.info(`Plan for stack ${stackName}:\n${describePlan(plan).join('\n')}`);
     for (const warning of plan.warnings) services.log.warn(warning.trim());
