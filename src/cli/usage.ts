@@ -68,10 +68,10 @@ Options:
       --wait                Wait until the touched services have converged
       --wait-timeout SECS   Bound of --wait (default 600)
       --no-dotenv           Do not read .env (strict parity with docker stack deploy)
-      --with-registry-auth  Send the registry credentials (~/.docker/config.json) with each service,
-                            so that every node can pull from a private registry. The digest lookup of
-                            --resolve-image always sends them; with this flag a refused login stops
-                            the deploy before anything is applied
+      --with-registry-auth  Send the registry credentials (~/.docker/config.json) to the engine, with
+                            the digest lookup and with each service, so that every node can pull from a
+                            private registry; a refused login stops the deploy before anything is
+                            applied. Without it no credentials are read or sent (as docker stack deploy)
       --rotate-configs      When a configs:/secrets: file changed, create <name>-<hash8>, point the
                             services at it, wait for them, then remove the old versions nobody uses
                             (also turned on by "x-swarm-stacks: { rotate-configs: true }" in the file).
@@ -174,6 +174,9 @@ Options:
       --prune               Also show the services a deploy --prune would remove
       --resolve-image MODE  always | changed | never, as deploy (default always)
       --no-dotenv           Do not read .env
+      --with-registry-auth  Send the registry credentials with the digest lookup, as deploy does with it
+      --rotate-configs      Plan config and secret rotation, as deploy does with it
+Give the options the deploy was (or will be) given: the plan is the deploy's own.
 ${common}`,
     restart: `Usage: swarm-stacks restart [-d] SERVICE
 

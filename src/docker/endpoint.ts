@@ -13,6 +13,7 @@
  */
 import * as path from 'path';
 import { dockerConfigDir } from '../node/docker-config';
+import { describeCharacter, findUnsafeCharacter, sshHostProblem, sshUserProblem } from './sshUrl';
 
 type EndpointSource = 'setting' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'config.json' | 'default';
 type EndpointProtocol = 'unix' | 'npipe' | 'tcp' | 'http' | 'https' | 'ssh';
@@ -279,9 +280,19 @@ export function parseHost(raw: string, source: EndpointSource, ctx: ParseContext
             return endpoint;
         }
         case 'ssh': {
-            // As docker/cli cli/connhelper/ssh/ssh.go: user, host, optional port and optional path (the
-            // engine socket on the remote host); no password, query or fragment. The port is passed to ssh
-            // only when given, so a Host entry in ~/.ssh/config keeps its own.
+            // As docker/cli cli/connhelper/ssh/ssh.go (ParseURL, newSpec): user, host, optional port and optional
+            // path (the engine socket on the remote host), percent-decoded; no password, query or fragment. The
+            // port is passed to ssh only when given, so a Host entry in ~/.ssh/config keeps its own. Every part is
+            // checked here, before any ssh starts (sshUrl.ts says what is accepted).
+            const unsafe = findUnsafeCharacter(value);
+            if (unsafe !== undefined) {
+                throw invalid(`an ssh URL cannot contain whitespace or control characters, and this one has ${describeCharacter(unsafe)}`);
+            }
+            const badEscape = /%(?![0-9A-Fa-f]{2})/.exec(value);
+            if (badEscape) {
+                const shown = value.slice(badEscape.index, badEscape.index + 3);
+                throw invalid(`"${shown}" is not a percent-escape: "%" must be followed by two hexadecimal digits (%25 stands for "%" itself)`);
+            }
             let userInfo: string | undefined;
             let hostPart = rest;
             let remotePath: string | undefined;
@@ -301,14 +312,31 @@ export function parseHost(raw: string, source: EndpointSource, ctx: ParseContext
             if (userInfo?.includes(':')) {
                 throw invalid('a password in an ssh URL is not supported; use an ssh key or agent');
             }
-            const { host, port } = splitHostPort(hostPart, invalid, false);
-            if (!host) {
-                throw invalid('the ssh host name is empty');
-            }
+            const { host: rawHost, port } = splitHostPort(hostPart, invalid, false);
+            // Only an IPv6 zone may be escaped in a host (`[fe80::1%25eth0]`), as in Go's url.Parse.
+            const host = rawHost.includes(':') ? rawHost.replace(/%25/g, '%') : rawHost;
+            const hostProblem = sshHostProblem(host);
+            if (hostProblem !== undefined) throw invalid(hostProblem);
+            const decoded = (part: string, what: string): string => {
+                let text: string;
+                try {
+                    text = decodeURIComponent(part);
+                } catch {
+                    throw invalid(`the ${what} is not UTF-8 text once its percent-escapes are decoded`);
+                }
+                const hidden = findUnsafeCharacter(text);
+                if (hidden !== undefined) throw invalid(`the ${what} holds ${describeCharacter(hidden)} once decoded`);
+                return text;
+            };
             const endpoint: DockerEndpoint = { source, url: value, protocol: 'ssh', host };
             if (port !== undefined) endpoint.port = port;
-            if (userInfo) endpoint.username = decodeURIComponent(userInfo);
-            if (remotePath && remotePath.replace(/\//g, '') !== '') endpoint.socketPath = remotePath;
+            if (userInfo) {
+                const username = decoded(userInfo, 'user name');
+                const userProblem = sshUserProblem(username);
+                if (userProblem !== undefined) throw invalid(userProblem);
+                endpoint.username = username;
+            }
+            if (remotePath && remotePath.replace(/\//g, '') !== '') endpoint.socketPath = decoded(remotePath, 'socket path');
             return endpoint;
         }
         default:

@@ -13,6 +13,7 @@ import type { ChildProcessWithoutNullStreams } from 'child_process';
 import * as http from 'http';
 import { Duplex } from 'stream';
 import { SshProcessError, lastLines } from './sshErrors';
+import { quoteRemoteCommand, sshHostProblem, sshUserProblem } from './sshUrl';
 
 export { SshProcessError, lastLines };
 
@@ -27,11 +28,15 @@ interface SshTarget {
 }
 
 /**
- * The argument list after `ssh`, as docker/cli builds it: its flags (`-o ConnectTimeout=30` unless the
- * caller set a ConnectTimeout, and `-T`), then `-l user`, `-p port`, `--`, the host and the remote
- * command (cli/connhelper/ssh/ssh.go `Spec.Args`).
+ * The argument list after `ssh`, as docker/cli builds it (cli/connhelper/ssh/ssh.go `Spec.Command`,
+ * cli/connhelper/connhelper.go): `-l user`, `-p port`, its flags (`-o ConnectTimeout=30` unless the caller set a
+ * ConnectTimeout, and `-T`), `--`, the host, and the remote command as one string whose words are quoted for the
+ * remote shell, so a socket path reaches `docker --host` whole and nothing in it runs there.
+ * @throws Error when the user or host is not a plain name (parseHost refuses such URLs first)
  */
 export function sshArguments(target: SshTarget, extraFlags: readonly string[] = []): string[] {
+    const problem = (target.username !== undefined ? sshUserProblem(target.username) : undefined) ?? sshHostProblem(target.host);
+    if (problem !== undefined) throw new Error(`ssh cannot be started for this endpoint: ${problem}.`);
     const flags = [...extraFlags];
     if (!flags.join(' ').includes('ConnectTimeout')) {
         flags.push('-o', 'ConnectTimeout=30');
@@ -40,15 +45,15 @@ export function sshArguments(target: SshTarget, extraFlags: readonly string[] = 
         // No pseudo-terminal, so ssh does not run a login shell (connhelper.go disablePseudoTerminalAllocation).
         flags.push('-T');
     }
-    const args = [...flags];
+    const args: string[] = [];
     if (target.username) args.push('-l', target.username);
     if (target.port !== undefined) args.push('-p', String(target.port));
-    args.push('--', target.host);
-    if (target.socketPath && target.socketPath.replace(/\//g, '') !== '') {
-        args.push('docker', `--host=unix://${target.socketPath}`, 'system', 'dial-stdio');
-    } else {
-        args.push('docker', 'system', 'dial-stdio');
-    }
+    args.push(...flags, '--', target.host);
+    const remote =
+        target.socketPath && target.socketPath.replace(/\//g, '') !== ''
+            ? ['docker', `--host=unix://${target.socketPath}`, 'system', 'dial-stdio']
+            : ['docker', 'system', 'dial-stdio'];
+    args.push(quoteRemoteCommand(remote));
     return args;
 }
 

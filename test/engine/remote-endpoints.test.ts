@@ -83,6 +83,22 @@ describe('Remote endpoints: ssh as the Docker CLI reaches it, and TLS (real sshd
             assert.strictEqual(remote.sshProcessesStarted, 1);
         });
 
+        it('a socket path in the URL reaches the remote docker whole, and nothing in it runs on the remote host', async () => {
+            // The sshd shares this machine's file system, so what the remote shell does is visible here.
+            const dir = tempDir();
+            const engineSocket = local.endpoint.socketPath ?? '/var/run/docker.sock';
+            const odd = path.join(dir, "it's;$(x).sock");
+            fs.symlinkSync(engineSocket, odd);
+            const direct = await local.info();
+            const viaOdd = await client(`${cluster.ssh.url}${odd}`).info();
+            assert.strictEqual(viaOdd.swarm.nodeId, direct.swarm.nodeId, 'the quoted path names the engine socket');
+
+            const marker = path.join(dir, 'ran');
+            const { error } = await failure(client(`${cluster.ssh.url}${dir}/none$(touch\${IFS}${marker}).sock`));
+            assert.ok(!fs.existsSync(marker), 'the command substitution in the path did not run on the remote host');
+            assert.match(error.message, /dial-stdio/, error.message);
+        });
+
         it('a Host alias from the ssh config, and ProxyJump through it', async () => {
             const direct = await local.info();
             for (const alias of [cluster.ssh.alias, cluster.ssh.jumpAlias]) {

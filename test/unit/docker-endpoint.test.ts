@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import { createHash } from 'crypto';
 
 import { SshProcessError, sshArguments } from '../../src/docker/sshConnection';
+import { quoteShellWord } from '../../src/docker/sshUrl';
 import { CancelledError } from '../../src/core/cancellation';
 import {
     contextDirName,
@@ -182,6 +183,39 @@ describe('resolveDockerEndpoint', () => {
             assert.throws(() => resolve({ DOCKER_HOST: 'ssh://me:secret@h' }), /password in an ssh URL is not supported/);
             assert.throws(() => resolve({ DOCKER_HOST: 'ssh://h?x=1' }), /cannot have a query/);
             assert.throws(() => resolve({ DOCKER_HOST: 'ssh://me@' }), /ssh host name is empty/);
+        });
+
+        it('ssh:// parts are checked before ssh starts: whitespace, control characters, bad escapes, shell characters', () => {
+            const refused: [string, RegExp][] = [
+                ['ssh://h/run/my docker.sock', /cannot contain whitespace or control characters, and this one has a space$/],
+                ['ssh://h/run/docker.sock\tx', /has a tab$/],
+                ['ssh://h/run/\x07.sock', /has the character U\+0007$/],
+                ['ssh://h/run/\u202Edocker.sock', /has the character U\+202E$/],
+                ['ssh://h/run/my%20docker.sock', /the socket path holds a space once decoded$/],
+                ['ssh://h/run/%0Adocker.sock', /the socket path holds a line break once decoded$/],
+                ['ssh://h/run/%zz.sock', /"%zz" is not a percent-escape: "%" must be followed by two hexadecimal digits/],
+                ['ssh://me%zz@h', /"%zz" is not a percent-escape/],
+                ['ssh://h/run/%', /"%" is not a percent-escape/],
+                ['ssh://h/run/%ff.sock', /the socket path is not UTF-8 text once its percent-escapes are decoded$/],
+                ['ssh://a;b@h', /the user name "a;b" contains ";"/],
+                ['ssh://me%24%28id%29@h', /the user name "me\$\(id\)" contains "\$"/],
+                ['ssh://-oProxyCommand=x@h', /the user name .* contains "-"/],
+                ['ssh://h$(id)', /the host name "h\$\(id\)" contains "\$"/],
+                ['ssh://-oProxyCommand=evil', /the host name "-oProxyCommand=evil" contains "-"/],
+                ['ssh://h%41', /the host name "h%41" contains "%"/],
+            ];
+            for (const [url, message] of refused) {
+                assert.throws(
+                    () => resolve({ DOCKER_HOST: url }),
+                    (e: unknown) => e instanceof EndpointConfigError && e.message.startsWith('The Docker host "') && message.test(e.message.split(' Use unix://')[0].replace(/\.$/, '')),
+                    url,
+                );
+            }
+            const decoded = resolve({ DOCKER_HOST: 'ssh://m%40e@h/run/%E2%82%AC/docker.sock' });
+            assert.strictEqual(decoded.username, 'm@e');
+            assert.strictEqual(decoded.socketPath, '/run/\u20AC/docker.sock');
+            assert.strictEqual(resolve({ DOCKER_HOST: 'ssh://me@[fe80::1%25eth0]:22' }).host, 'fe80::1%eth0');
+            assert.strictEqual(resolve({ DOCKER_HOST: 'ssh://h/run/$(id)/docker.sock' }).socketPath, '/run/$(id)/docker.sock');
         });
 
         it('rejects unknown schemes and bad ports with a sentence naming the value and its origin', () => {
@@ -399,24 +433,44 @@ describe('toDockerError', () => {
 });
 
 describe('sshArguments (as docker/cli cli/connhelper builds them)', () => {
-    it('flags, then -l, -p, --, the host and the remote command', () => {
+    it('-l, -p, the flags, --, the host and the remote command as one string', () => {
         assert.deepStrictEqual(sshArguments({ host: '127.0.0.1', port: 2222, username: 'root' }), [
-            '-o', 'ConnectTimeout=30', '-T', '-l', 'root', '-p', '2222', '--', '127.0.0.1', 'docker', 'system', 'dial-stdio',
+            '-l', 'root', '-p', '2222', '-o', 'ConnectTimeout=30', '-T', '--', '127.0.0.1', 'docker system dial-stdio',
         ]);
     });
 
     it('an alias alone leaves user and port to ~/.ssh/config', () => {
-        assert.deepStrictEqual(sshArguments({ host: 'prod-manager' }), ['-o', 'ConnectTimeout=30', '-T', '--', 'prod-manager', 'docker', 'system', 'dial-stdio']);
+        assert.deepStrictEqual(sshArguments({ host: 'prod-manager' }), ['-o', 'ConnectTimeout=30', '-T', '--', 'prod-manager', 'docker system dial-stdio']);
     });
 
-    it('a remote socket path and the caller\'s own ConnectTimeout', () => {
+    it('a remote socket path is quoted for the remote shell, with the caller\'s own ConnectTimeout', () => {
         assert.deepStrictEqual(sshArguments({ host: 'h', socketPath: '/run/docker.sock' }, ['-o', 'ConnectTimeout=5']), [
-            '-o', 'ConnectTimeout=5', '-T', '--', 'h', 'docker', '--host=unix:///run/docker.sock', 'system', 'dial-stdio',
+            '-o', 'ConnectTimeout=5', '-T', '--', 'h', "docker '--host=unix:///run/docker.sock' system dial-stdio",
         ]);
+        const last = (socketPath: string): string => sshArguments({ host: 'h', socketPath }).at(-1)!;
+        assert.strictEqual(last('/run/$(touch${IFS}/tmp/x).sock'), "docker '--host=unix:///run/$(touch${IFS}/tmp/x).sock' system dial-stdio");
+        assert.strictEqual(last("/run/it's;`id`.sock"), 'docker "--host=unix:///run/it\'s;\\`id\\`.sock" system dial-stdio');
+        assert.strictEqual(last('/run/a"$b\\c\'.sock'), 'docker "--host=unix:///run/a\\"\\$b\\\\c\'.sock" system dial-stdio');
     });
 
-    it('a host that looks like an option cannot become one', () => {
-        const args = sshArguments({ host: '-oProxyCommand=evil' });
-        assert.strictEqual(args[args.indexOf('--') + 1], '-oProxyCommand=evil');
+    it('quotes words as syntax.Quote(LangPOSIX) does', () => {
+        assert.strictEqual(quoteShellWord(''), "''");
+        assert.strictEqual(quoteShellWord('dial-stdio'), 'dial-stdio');
+        assert.strictEqual(quoteShellWord('in'), "'in'");
+        assert.strictEqual(quoteShellWord('a=b'), "'a=b'");
+        assert.strictEqual(quoteShellWord('~x'), "'~x'");
+        // docker/cli's ssh_test.go "bad path" case.
+        assert.strictEqual(
+            quoteShellWord("unix:///var/run/docker.sock '$(echo hello > /hello.txt)'"),
+            '"unix:///var/run/docker.sock \'\\$(echo hello > /hello.txt)\'"',
+        );
+        assert.throws(() => quoteShellWord('a\u0007b'), /control character/);
+        assert.throws(() => quoteShellWord('a\0b'), /control character/);
+    });
+
+    it('refuses a user or host that is not a plain name, so nothing reaches ssh as an option or a command', () => {
+        assert.throws(() => sshArguments({ host: '-oProxyCommand=evil' }), /ssh cannot be started for this endpoint: the host name "-oProxyCommand=evil" contains "-"/);
+        assert.throws(() => sshArguments({ host: 'h', username: 'a b' }), /the user name contains a space/);
+        assert.throws(() => sshArguments({ host: 'h;id' }), /contains ";"/);
     });
 });

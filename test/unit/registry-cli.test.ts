@@ -1,7 +1,7 @@
 /**
  * The registry parts of the command line and the scaffold: `scaffold --registry`, `push` usage errors, and the
- * deploy's digest lookup sending the credentials, refusing a wrong password under --with-registry-auth, and
- * sending X-Registry-Auth with each service only with the flag (a scripted engine; the real registry is in
+ * deploy's and diff's credentials: X-Registry-Auth to the engine (digest lookup and services) only with
+ * --with-registry-auth, a wrong password refused under it (a scripted engine; the real registry is in
  * test/engine/registry.test.ts).
  */
 import * as assert from 'assert';
@@ -97,30 +97,44 @@ describe('deploy and the registry (scripted engine)', () => {
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it('the digest lookup sends the credentials and pins; services get X-Registry-Auth only with --with-registry-auth', async () => {
-        const plain = scriptedSwarm();
-        const r1 = await cli(['deploy', '-c', compose, 'prod'], { connect: () => plain.engine, registryAuth: authWith('good') });
-        assert.strictEqual(r1.code, 0, r1.stderr);
-        assert.strictEqual(decodeAuthHeader(plain.seen.distribution[0].authHeader!).password, 'good');
-        assert.deepStrictEqual(plain.seen.created, [{ image: `127.0.0.1:5000/app:1@sha256:${'d'.repeat(64)}`, authHeader: undefined }]);
-
-        const withAuth = scriptedSwarm();
-        const r2 = await cli(['deploy', '--with-registry-auth', '-c', compose, 'prod'], { connect: () => withAuth.engine, registryAuth: authWith('good') });
-        assert.strictEqual(r2.code, 0, r2.stderr);
-        assert.strictEqual(decodeAuthHeader(withAuth.seen.created[0].authHeader!).password, 'good');
+    it('without --with-registry-auth nothing goes to the engine in X-Registry-Auth (lookup, services, dry run, diff) and no credentials are read', async () => {
+        for (const args of [['deploy'], ['deploy', '--dry-run'], ['diff']]) {
+            const plain = scriptedSwarm();
+            let reads = 0;
+            const counting: RegistryAuthSource = { authHeaderFor: async (image) => (reads++, authWith('good').authHeaderFor(image)), describe: () => 'test' };
+            const r = await cli([...args, '-c', compose, 'prod'], { connect: () => plain.engine, registryAuth: counting });
+            assert.strictEqual(r.code, args[0] === 'diff' ? 1 : 0, r.stderr);
+            assert.strictEqual(reads, 0, `${args.join(' ')}: the credentials (a credential helper) were read`);
+            assert.deepStrictEqual(plain.seen.distribution, [{ image: '127.0.0.1:5000/app:1', authHeader: undefined }], args.join(' '));
+            if (args.length === 1 && args[0] === 'deploy') assert.deepStrictEqual(plain.seen.created, [{ image: '127.0.0.1:5000/app:1', authHeader: undefined }]);
+            // Said once, naming the flag; not "log in", as the person may well be logged in.
+            assert.strictEqual(r.stderr.split('asks for credentials').length - 1, 1, r.stderr);
+            assert.match(r.stderr, /127\.0\.0\.1:5000 asks for credentials to look up 127\.0\.0\.1:5000\/app:1, and none were sent: .*only with --with-registry-auth/);
+            assert.doesNotMatch(r.stderr, /docker login/);
+        }
     });
 
-    it('a wrong password: one sentence naming the registry and docker login; with --with-registry-auth nothing is deployed', async () => {
-        const plain = scriptedSwarm();
-        const warned = await cli(['deploy', '-c', compose, 'prod'], { connect: () => plain.engine, registryAuth: authWith('wrong') });
-        assert.strictEqual(warned.code, 0, warned.stderr);
-        assert.match(warned.stderr, /could not be accessed on a registry to record/);
-        assert.match(warned.stderr, /The registry 127\.0\.0\.1:5000 refused the credentials for the digest of 127\.0\.0\.1:5000\/app:1 \(unauthorized: authentication required\): log in with `docker login 127\.0\.0\.1:5000` and try again\./);
+    it('with --with-registry-auth the lookup and the services carry the credentials, in deploy and diff alike', async () => {
+        const withAuth = scriptedSwarm();
+        const r = await cli(['deploy', '--with-registry-auth', '-c', compose, 'prod'], { connect: () => withAuth.engine, registryAuth: authWith('good') });
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(decodeAuthHeader(withAuth.seen.distribution[0].authHeader!).password, 'good');
+        assert.strictEqual(withAuth.seen.created[0].image, `127.0.0.1:5000/app:1@sha256:${'d'.repeat(64)}`);
+        assert.strictEqual(decodeAuthHeader(withAuth.seen.created[0].authHeader!).password, 'good');
 
+        const diffed = scriptedSwarm();
+        const d = await cli(['diff', '--with-registry-auth', '-c', compose, 'prod'], { connect: () => diffed.engine, registryAuth: authWith('good') });
+        assert.strictEqual(d.code, 1, d.stderr);
+        assert.strictEqual(decodeAuthHeader(diffed.seen.distribution[0].authHeader!).password, 'good');
+        assert.doesNotMatch(d.stderr, /asks for credentials/);
+        assert.deepStrictEqual(diffed.seen.created, []);
+    });
+
+    it('a wrong password under --with-registry-auth: one sentence naming the registry and docker login, and nothing is deployed', async () => {
         const strict = scriptedSwarm();
         const refused = await cli(['deploy', '--with-registry-auth', '-c', compose, 'prod'], { connect: () => strict.engine, registryAuth: authWith('wrong') });
         assert.strictEqual(refused.code, 1);
-        assert.match(refused.stderr, /The registry 127\.0\.0\.1:5000 refused the credentials .*`docker login 127\.0\.0\.1:5000`/);
+        assert.match(refused.stderr, /The registry 127\.0\.0\.1:5000 refused the credentials for the digest of 127\.0\.0\.1:5000\/app:1 \(unauthorized: authentication required\): log in with `docker login 127\.0\.0\.1:5000` and try again\./);
         assert.match(refused.stderr, /Nothing was deployed\./);
         assert.deepStrictEqual(strict.seen.created, []);
     });

@@ -234,6 +234,36 @@ describe('deploy plan', () => {
         assert.equal(plan.warnings.length, 1);
     });
 
+    it('a lookup that failed or timed out keeps the pinned image and platforms a running service runs: a replicas change stays a replicas change', () => {
+        const pinned = serviceSpec('prod_web', 'reg:5000/web:latest', 6);
+        pinned.TaskTemplate.ContainerSpec!.Image = 'reg:5000/web:latest@sha256:abc';
+        pinned.TaskTemplate.Placement = { Platforms: [{ Architecture: 'amd64', OS: 'linux' }] };
+        const state = emptyState();
+        state.networks = [{ Name: 'prod_web', Id: 'prod_web', Scope: 'swarm', Driver: 'overlay' }];
+        state.configs = [{ ID: 'c1', Version: { Index: 3 }, CreatedAt: '', UpdatedAt: '', Spec: { Name: 'prod_cfg', Labels: { 'com.docker.stack.namespace': 'prod' }, Data: 'YQ==' } }];
+        state.services = [existingService(pinned)];
+        for (const failure of [
+            { outcome: 'failed' as const, detail: 'no answer within 3 s' },
+            { outcome: 'needsCredentials' as const, detail: 'no basic auth credentials', registry: 'reg:5000' },
+        ]) {
+            const resolutions = new Map([['reg:5000/web:latest', { warning: 'image reg:5000/web:latest could not be accessed on a registry to record\nits digest.\n', failure }]]);
+            const same = planDeploy(desired(serviceSpec('prod_web', 'reg:5000/web:latest', 6)), state, options({ resolveImage: 'always', resolutions }));
+            assert.ok(planIsEmpty(same), describePlan(same).join('\n'));
+            const scaled = planDeploy(desired(serviceSpec('prod_web', 'reg:5000/web:latest', 4)), state, options({ resolveImage: 'always', resolutions }));
+            assert.equal(scaled.services[0].action, 'update');
+            assert.deepEqual(formatSpecChanges(scaled.services[0].changes), ['Mode.Replicated.Replicas: 6 → 4']);
+            assert.equal(scaled.services[0].spec.TaskTemplate.ContainerSpec?.Image, 'reg:5000/web:latest@sha256:abc');
+            assert.deepEqual(scaled.unresolvedKept, [{ image: 'reg:5000/web:latest', services: ['prod_web'] }]);
+            // Which image could not be resolved, and what the service keeps: not the CLI's "each node will access it independently".
+            assert.deepEqual(scaled.warnings, [`The digest of reg:5000/web:latest could not be read (${failure.detail}): prod_web keeps the image it runs.\n`]);
+        }
+        // A new tag in the file is a change whatever the lookup said: it goes out as written, with the CLI's warning.
+        const resolutions = new Map([['reg:5000/web:2', { warning: 'image reg:5000/web:2 could not be accessed\n', failure: { outcome: 'failed' as const, detail: 'x' } }]]);
+        const retagged = planDeploy(desired(serviceSpec('prod_web', 'reg:5000/web:2', 6)), state, options({ resolveImage: 'always', resolutions }));
+        assert.equal(retagged.services[0].spec.TaskTemplate.ContainerSpec?.Image, 'reg:5000/web:2');
+        assert.deepEqual(retagged.warnings, ['image reg:5000/web:2 could not be accessed\n']);
+    });
+
     it('prunes only with prune, sorted by name', () => {
         const state = emptyState();
         state.services = [existingService(serviceSpec('prod_z', 'z:1')), existingService(serviceSpec('prod_old', 'o:1')), existingService(serviceSpec('prod_test', 'test:latest'))];

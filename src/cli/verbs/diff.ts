@@ -1,10 +1,9 @@
 import { isCancellation } from '../../core/cancellation';
-import { formatDiagnostic, sortDiagnostics } from '../../core/diagnostics';
 import { prepareDeploy } from '../../core/stack/deploy';
-import { lintCompose } from '../../core/stack/lint';
-import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type ResolveImageMode } from '../../core/stack/plan';
+import { describePlan, planIsEmpty } from '../../core/stack/plan';
 import { oneStack } from '../arguments';
 import { engineFor } from '../engine';
+import { PLAN_OPTIONS, planInputOf } from '../plan-input';
 import { UsageError, type Verb } from '../verb';
 
 /**
@@ -12,23 +11,13 @@ import { UsageError, type Verb } from '../verb';
  * `kubectl diff` (its exit status 1 means "differences found", so a failure cannot use it).
  */
 export const diff: Verb = {
-    options: {
-        'compose-file': { type: 'string', short: 'c', multiple: true },
-        prune: { type: 'boolean' },
-        'resolve-image': { type: 'string' },
-        'no-dotenv': { type: 'boolean' },
-    },
+    options: PLAN_OPTIONS,
     async run(args, io) {
         const stack = oneStack(args, 'diff');
-        const files = ((args.values['compose-file'] as string[] | undefined) ?? []).flatMap((f) => f.split(',')).filter((f) => f !== '');
-        if (!files.length) throw new UsageError('specify a Compose file (with --compose-file)');
-        const mode = (args.values['resolve-image'] as string | undefined) ?? 'always';
-        if (!RESOLVE_IMAGE_MODES.includes(mode as ResolveImageMode)) throw new UsageError(`invalid option ${mode} for flag --resolve-image`);
         try {
-            const loaded = lintCompose(files, { stackName: stack, env: io.env, dotEnv: !args.values['no-dotenv'] });
-            for (const d of sortDiagnostics(loaded.diagnostics)) io.stderr.write(`${formatDiagnostic(d)}\n`);
-            if (!loaded.specs) throw new Error('the compose file has errors');
-            const plan = await prepareDeploy(engineFor(args, io), loaded.specs, stack, { resolveImage: mode as ResolveImageMode, prune: Boolean(args.values.prune), signal: io.signal });
+            // The same reading, options and plan as deploy (cli/plan-input.ts planInputOf, core/stack/deploy.ts prepareDeploy).
+            const { specs, options } = planInputOf(args, io, stack);
+            const plan = await prepareDeploy(engineFor(args, io), specs, stack, options);
             if (plan.problems.length) throw new Error(`${plan.problems.join('\n')}\nA deploy would fail.`);
             for (const warning of plan.warnings) io.stderr.write(warning);
             if (planIsEmpty(plan)) return 0;

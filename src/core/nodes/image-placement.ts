@@ -14,6 +14,11 @@ export interface UnpulledImage {
     image: string;
     /** False when no registry was asked (`--resolve-image never`): then it is only not known to be in one. */
     lookedUp: boolean;
+    /**
+     * What the lookup found, when one was made: `notFound` (the registry does not have it), `needsCredentials` (the
+     * registry asked for credentials none were sent for), `failed` (no answer, or another error: nothing is known).
+     */
+    lookup?: 'notFound' | 'needsCredentials' | 'failed';
     /** Hostname of the node whose engine was asked (the one the client talks to). */
     askedNode: string;
     /** The endpoint of that engine. */
@@ -40,6 +45,8 @@ interface ImagePlacementInput {
     askedHas: ReadonlyMap<string, boolean>;
     /** Whether a registry was asked about the images (and did not know them). */
     lookedUp: boolean;
+    /** What the lookup of each image found (see UnpulledImage.lookup); `notFound` when not given. */
+    lookupOf?(image: string): UnpulledImage['lookup'];
 }
 
 /** One entry per image that has no registry digest and that some node that may run it cannot pull. */
@@ -61,6 +68,7 @@ export function unpulledImages(input: ImagePlacementInput): UnpulledImage[] {
         const entry = byImage.get(service.image) ?? {
             image: service.image,
             lookedUp: input.lookedUp,
+            ...(input.lookedUp ? { lookup: input.lookupOf?.(service.image) ?? 'notFound' } : {}),
             askedNode: askedName,
             askedEndpoint: input.askedEndpoint,
             askedHasIt: hasIt,
@@ -79,9 +87,17 @@ export function knownHolders(u: UnpulledImage): { head: string; reason: string }
         : { head: `No node is known to hold it: ${u.askedNode} (the engine at ${u.askedEndpoint}) does not`, reason: 'the other nodes cannot be asked' };
 }
 
-/** Where the image is, as a clause: `is in no registry the nodes can pull from`. */
+/** Where the image is, as a clause saying only what is known: `is in no registry the nodes can pull from`. */
 export function unpulledWhere(u: UnpulledImage): string {
-    return u.lookedUp ? 'is in no registry the nodes can pull from' : 'has no registry digest (no registry was asked)';
+    if (!u.lookedUp) return 'has no registry digest (no registry was asked)';
+    switch (u.lookup) {
+        case 'needsCredentials':
+            return 'is in a registry that asks for credentials, and none go to the swarm without --with-registry-auth';
+        case 'failed':
+            return 'could not be looked up in its registry, so whether the nodes can pull it is not known';
+        default:
+            return 'is in no registry the nodes can pull from';
+    }
 }
 
 /** What is known, in one paragraph per image: the plan's warning. */
@@ -90,5 +106,6 @@ export function describeUnpulledImage(u: UnpulledImage): string {
         .map((s) => `service ${s.name} cannot start on ${s.cannotStartOn.join(', ')}${s.canStartOn.length ? ` (it can on ${s.canStartOn.join(', ')})` : ''}`)
         .join('; ');
     const known = knownHolders(u);
-    return `image ${u.image} ${unpulledWhere(u)}: ${perService}. ${known.head}; ${known.reason}. Push it to a registry the nodes can reach.`;
+    const advice = u.lookup === 'needsCredentials' ? 'Deploy with --with-registry-auth so that the nodes can pull it.' : u.lookup === 'failed' ? 'If the registry does not have it, push it there.' : 'Push it to a registry the nodes can reach.';
+    return `image ${u.image} ${unpulledWhere(u)}: ${perService}${u.lookup === 'failed' ? ' unless it can pull it' : ''}. ${known.head}; ${known.reason}. ${advice}`;
 }

@@ -57,8 +57,11 @@ interface RegistryFailureContext {
     leftBehind?: string;
 }
 
-/** One sentence naming the registry and how to log in; the engine's words in parentheses. */
-export function registryFailureMessage(kind: RegistryFailureKind, detail: string, context: RegistryFailureContext): string {
+/**
+ * One sentence naming the registry and how to log in; the engine's words in parentheses. `timeout`: no answer in
+ * the time given, which says nothing of whether the registry holds the image or can be reached at all.
+ */
+export function registryFailureMessage(kind: RegistryFailureKind | 'timeout', detail: string, context: RegistryFailureContext): string {
     const name = registryDisplayName(context.registry);
     const login = `\`${loginCommand(context.registry)}\``;
     const doing = context.operation === 'push' ? `the push of ${context.image}` : `the digest of ${context.image}`;
@@ -73,6 +76,8 @@ export function registryFailureMessage(kind: RegistryFailureKind, detail: string
                 `The registry ${name} cannot be reached${context.engine ? ` from the Docker engine at ${context.engine}` : ''} for ${doing} (${detail})${left}: ` +
                 `check that it is running at that address, and log in with ${login} if it needs credentials.`
             );
+        case 'timeout':
+            return `The registry ${name} did not answer${context.engine ? ` the Docker engine at ${context.engine}` : ''} for ${doing} (${detail})${left}: it may be slow or out of reach.`;
         case 'notFound':
             return `The registry ${name} does not have ${context.image} (${detail})${left}: push it first, or log in with ${login} if it is private.`;
         default:

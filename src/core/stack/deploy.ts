@@ -7,7 +7,7 @@
 import { ConversionError, resolveObjectIds, type StackSpecs } from '../compose/convert';
 import { isCancellation } from '../cancellation';
 import { normalizeImageReference } from '../image-reference';
-import { isDockerHub, registryOfImage, type RegistryAuthSource } from '../registry/credentials';
+import { isDockerHub, registryDisplayName, registryOfImage, type RegistryAuthSource } from '../registry/credentials';
 import { classifyRegistryFailure, engineMessageOf, registryFailureMessage } from '../registry/errors';
 import type { Config, DistributionInspect, Network, Platform, Secret, ServiceSpec } from '../specs';
 import { describeUnpulledImage, unpulledImages } from '../nodes/image-placement';
@@ -37,9 +37,12 @@ export interface DeployOptions {
     /** Progress lines (`Creating service prod_web`), as the CLI prints them. */
     onProgress?(message: string): void;
     /**
-     * Registry credentials. They go with every digest lookup (the lookup only reads, and without them a
-     * private registry cannot pin a digest); with `withRegistryAuth` also with every service create and
-     * update, which stores them in the swarm so that the nodes can pull (`--with-registry-auth`).
+     * Registry credentials, read and sent only with `withRegistryAuth` (`--with-registry-auth`): then with every
+     * digest lookup and every service create and update, which stores them in the swarm so that the nodes can pull.
+     * Without it nothing is read (no credential helper runs) and no `X-Registry-Auth` goes to the engine, as with
+     * `docker stack deploy` (docker/cli `cli/command/stack/swarm/deploy_composefile.go` deployServices: the encoded
+     * auth is empty unless sendAuth, and the API client's `client/service_create.go` asks
+     * `/distribution/{name}/json` with that same value, sending no header when it is empty).
      */
     registryAuth?: RegistryAuthSource;
     withRegistryAuth?: boolean;
@@ -105,7 +108,7 @@ export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stac
     if (options.withRegistryAuth && options.registryAuth) {
         problems.push(...(await credentialProblems(options.registryAuth, desired.services.map((s) => s.spec.TaskTemplate.ContainerSpec?.Image ?? ''))));
     }
-    const resolutions = await resolveImages(engine, images, options.signal, options.registryAuth);
+    const resolutions = await resolveImages(engine, images, options.signal, options.withRegistryAuth ? options.registryAuth : undefined);
     const plan = planDeploy(desired, existing, {
         resolveImage: options.resolveImage,
         prune: options.prune,
@@ -118,6 +121,11 @@ export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stac
     if (rotation) {
         plan.rotation = rotation.objects;
         plan.problems.push(...rotation.problems);
+    }
+    const notSent = options.withRegistryAuth ? undefined : credentialsNotSentWarning(resolutions);
+    if (notSent) {
+        plan.warnings.unshift(notSent);
+        plan.registriesNeedingCredentials = unique([...resolutions.values()].flatMap((r) => (r.failure?.outcome === 'needsCredentials' && r.failure.registry ? [r.failure.registry] : [])));
     }
     // The registry refused the credentials the services would carry: their tasks could not pull, so stop.
     if (options.withRegistryAuth) {
@@ -154,6 +162,7 @@ async function addUnpulledImages(engine: StackEngine, plan: DeployPlan, resoluti
         askedEndpoint: engine.endpoint.url,
         askedHas: new Map(held),
         lookedUp: plan.resolveImage !== 'never',
+        lookupOf: (image) => [...resolutions.entries()].find(([asked]) => safeNormalize(asked) === image)?.[1].failure?.outcome,
     });
     for (const u of plan.unpulledImages) plan.warnings.push(`${describeUnpulledImage(u)}\n`);
 }
@@ -221,7 +230,8 @@ function objectIds(specs: StackSpecs, existing: ExistingState, placeholder: stri
 
 /**
  * Asks the registry for each distinct image once, all at once, with a short timeout. Without a
- * registry each answer is a warning, as the CLI gives, instead of a wait per service.
+ * registry each answer is a warning, as the CLI gives, instead of a wait per service. `registryAuth` is given
+ * only when the credentials may go to the engine (`withRegistryAuth`).
  */
 async function resolveImages(
     engine: StackEngine,
@@ -246,7 +256,7 @@ async function resolveImages(
                 return [image, pinned(normalized, answer)];
             } catch (error) {
                 if (signal?.aborted) throw error;
-                return [image, failedResolution(normalized, error, engine.endpoint.url, credentialsNote)];
+                return [image, failedResolution(normalized, error, engine.endpoint.url, credentialsNote, registryAuth !== undefined)];
             }
         }),
     );
@@ -258,26 +268,54 @@ type RegistryResolution = ImageResolution & { loginProblem?: string };
 
 /**
  * The CLI's warning, followed by what the registry said in one sentence naming it and how to log in
- * (the CLI's warning alone does not tell a wrong password from a registry that is down).
+ * (the CLI's warning alone does not tell a wrong password from a registry that is down). A registry that asks
+ * for credentials none were sent for is not a login problem: the plan says once which flag sends them.
  */
-function failedResolution(image: string, error: unknown, engineUrl: string, credentialsNote: string): RegistryResolution {
+function failedResolution(image: string, error: unknown, engineUrl: string, credentialsNote: string, authSent: boolean): RegistryResolution {
     const warning = digestWarning(image);
+    const timedOut = errorKind(error) === 'timeout';
+    const { message, statusCode } = engineMessageOf(error);
+    const detail = timedOut ? `no answer within ${REGISTRY_TIMEOUT_MS / 1000} s` : message;
+    const kind = timedOut ? 'timeout' : classifyRegistryFailure(message, statusCode);
+    const failure: NonNullable<ImageResolution['failure']> = {
+        outcome: kind === 'notFound' ? 'notFound' : (kind === 'noCredentials' || kind === 'unauthorized') && !authSent ? 'needsCredentials' : 'failed',
+        detail,
+    };
     let registry: string;
     try {
         registry = registryOfImage(image);
     } catch {
-        return { warning: warning + credentialsNote };
+        return { warning: warning + credentialsNote, failure };
     }
-    const timedOut = errorKind(error) === 'timeout';
-    const { message, statusCode } = engineMessageOf(error);
-    const detail = timedOut ? `no answer within ${REGISTRY_TIMEOUT_MS / 1000} s` : message;
-    const kind = timedOut ? 'unreachable' : classifyRegistryFailure(message, statusCode);
+    failure.registry = registry;
+    if (failure.outcome === 'needsCredentials') return { warning, failure };
     // Docker Hub out of reach is every offline deploy's case: the CLI's warning says all there is to say.
-    if (kind === 'other' || (kind === 'unreachable' && isDockerHub(registry))) return { warning: warning + credentialsNote };
+    if (kind === 'other' || ((kind === 'unreachable' || kind === 'timeout') && isDockerHub(registry))) return { warning: warning + credentialsNote, failure };
     const sentence = registryFailureMessage(kind, detail, { registry, image, operation: 'resolve', engine: engineUrl });
-    const resolution: RegistryResolution = { warning: `${warning}${sentence}\n${credentialsNote}` };
+    const resolution: RegistryResolution = { warning: `${warning}${sentence}\n${credentialsNote}`, failure };
     if (kind === 'unauthorized' || kind === 'noCredentials') resolution.loginProblem = sentence;
     return resolution;
+}
+
+/**
+ * Said once per plan: the registries that asked for credentials the deploy did not send, and how to send them.
+ * Without them the image cannot be pinned, and a node that does not hold it cannot pull it either.
+ */
+function credentialsNotSentWarning(resolutions: Map<string, RegistryResolution>): string | undefined {
+    const byRegistry = new Map<string, string[]>();
+    for (const [image, r] of resolutions) {
+        if (r.failure?.outcome !== 'needsCredentials' || !r.failure.registry) continue;
+        byRegistry.set(r.failure.registry, [...(byRegistry.get(r.failure.registry) ?? []), safeNormalize(image)]);
+    }
+    if (!byRegistry.size) return undefined;
+    const registries = [...byRegistry.keys()].sort();
+    const images = registries.flatMap((r) => byRegistry.get(r) ?? []);
+    const names = registries.map(registryDisplayName).join(', ');
+    return (
+        `${names} ${registries.length === 1 ? 'asks' : 'ask'} for credentials to look up ${images.join(', ')}, and none were sent: registry credentials go to the swarm ` +
+        `only with --with-registry-auth (in the editor, the setting swarmStacks.deploy.withRegistryAuth). Without them the ` +
+        `${images.length === 1 ? 'image is' : 'images are'} not pinned to a digest and nodes that do not hold ${images.length === 1 ? 'it' : 'them'} cannot pull ${images.length === 1 ? 'it' : 'them'}.\n`
+    );
 }
 
 /** Reads the credentials of every image once; each one that cannot be read is a problem. */

@@ -52,6 +52,11 @@ export interface ImageResolution {
     platforms?: Platform[];
     /** Set when the registry could not be asked: the CLI's warning text. */
     warning?: string;
+    /**
+     * Why there is no digest: the registry does not have the image, it asked for credentials none were sent for,
+     * or the lookup failed otherwise (timeout, unreachable, a refused login): then nothing is known of the image.
+     */
+    failure?: { outcome: 'notFound' | 'needsCredentials' | 'failed'; detail: string; registry?: string };
 }
 
 type ObjectAction = 'create' | 'update' | 'unchanged';
@@ -89,6 +94,10 @@ export interface DeployPlan {
     unpulledImages?: UnpulledImage[];
     /** With config rotation: the name each file-backed secret and config gets (rotation.ts). */
     rotation?: RotatedObject[];
+    /** Registries that asked for credentials the deploy did not send (no `--with-registry-auth`). */
+    registriesNeedingCredentials?: string[];
+    /** Images whose digest could not be read, and the running services that keep the reference they run. */
+    unresolvedKept?: { image: string; services: string[] }[];
 }
 
 /**
@@ -163,12 +172,13 @@ export function planDeploy(desired: DesiredStack, existing: ExistingState, optio
     ]);
     const labelledServices = new Map(existing.services.map((s) => [s.Spec.Name ?? '', s]));
     const foreignServices = new Set(existing.foreignServices.map((s) => s.Spec.Name));
+    const kept = new Map<string, string[]>();
     const services = desired.services.map((s): PlannedService => {
         const current = labelledServices.get(s.name);
         if (!current && foreignServices.has(s.name)) {
             problems.push(`service ${s.name} already exists and does not belong to stack ${desired.stackName}`);
         }
-        const spec = finalServiceSpec(s.spec, current, options, warnings);
+        const spec = finalServiceSpec(s.spec, current, options, warnings, (image) => kept.set(image, [...(kept.get(image) ?? []), s.name]));
         if (!current) {
             return { key: s.key, name: s.name, action: 'create', spec, changes: [] };
         }
@@ -188,7 +198,15 @@ export function planDeploy(desired: DesiredStack, existing: ExistingState, optio
               .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
         : [];
 
-    return { stackName: desired.stackName, resolveImage: options.resolveImage, networks, secrets, configs, services, prune, problems, warnings };
+    const plan: DeployPlan = { stackName: desired.stackName, resolveImage: options.resolveImage, networks, secrets, configs, services, prune, problems, warnings };
+    if (kept.size) {
+        plan.unresolvedKept = [...kept].map(([image, names]) => ({ image, services: names }));
+        for (const { image, services: names } of plan.unresolvedKept) {
+            const reason = options.resolutions.get(image)?.failure?.detail;
+            warnings.push(`The digest of ${image} could not be read${reason ? ` (${reason})` : ''}: ${names.join(', ')} ${names.length === 1 ? 'keeps' : 'keep'} the image ${names.length === 1 ? 'it runs' : 'they run'}.\n`);
+        }
+    }
+    return plan;
 }
 
 function planObject<S extends SecretSpec | ConfigSpec>(
@@ -229,8 +247,13 @@ function composeImage(spec: ServiceSpec): string {
 /**
  * The spec that is sent: the image chosen by `--resolve-image` (docker/cli `cli/command/stack/deploy_composefile.go`), and ForceUpdate
  * copied from the running service so that tasks are not restarted for nothing.
+ *
+ * Unlike the CLI, a lookup that failed (a slow or unreachable registry, credentials not sent) never changes a
+ * running service whose compose image is the one it was deployed with: it keeps the reference it runs, pinned
+ * digest and platforms included, as `--resolve-image changed` would. The CLI sends the bare tag then, which
+ * replaces every task for nothing (`onKept` names the image, so the plan can say it could not be resolved).
  */
-function finalServiceSpec(spec: ServiceSpec, current: Service | undefined, options: PlanOptions, warnings: string[]): ServiceSpec {
+function finalServiceSpec(spec: ServiceSpec, current: Service | undefined, options: PlanOptions, warnings: string[], onKept: (image: string) => void): ServiceSpec {
     if (options.keepSpecImages) {
         return { ...spec, TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: current?.Spec.TaskTemplate.ForceUpdate ?? spec.TaskTemplate.ForceUpdate ?? 0 } };
     }
@@ -238,19 +261,20 @@ function finalServiceSpec(spec: ServiceSpec, current: Service | undefined, optio
     const sameAsLastDeploy = current !== undefined && current.Spec.Labels?.[IMAGE_LABEL] === image;
     let finalImage = options.normalizeImage(image);
     let platforms: Platform[] | undefined;
-    if (current && sameAsLastDeploy && options.resolveImage !== 'always') {
-        finalImage = current.Spec.TaskTemplate.ContainerSpec?.Image ?? finalImage;
-    } else if (options.resolveImage !== 'never') {
-        const resolution = options.resolutions.get(image);
-        if (resolution?.pinnedImage) {
-            finalImage = resolution.pinnedImage;
-            platforms = resolution.platforms?.length ? resolution.platforms : undefined;
-        } else if (resolution?.warning && !warnings.includes(resolution.warning)) {
-            warnings.push(resolution.warning);
-        }
+    const resolution = options.resolveImage === 'never' ? undefined : options.resolutions.get(image);
+    const runningImage = current?.Spec.TaskTemplate.ContainerSpec?.Image;
+    if (current && sameAsLastDeploy && runningImage && (options.resolveImage !== 'always' || (resolution !== undefined && !resolution.pinnedImage))) {
+        finalImage = runningImage;
+        platforms = current.Spec.TaskTemplate.Placement?.Platforms;
+        if (resolution && !resolution.pinnedImage) onKept(image);
+    } else if (resolution?.pinnedImage) {
+        finalImage = resolution.pinnedImage;
+        platforms = resolution.platforms?.length ? resolution.platforms : undefined;
+    } else if (resolution?.warning && !warnings.includes(resolution.warning)) {
+        warnings.push(resolution.warning);
     }
     const placement = { ...(spec.TaskTemplate.Placement ?? {}) };
-    if (platforms) {
+    if (platforms?.length) {
         placement.Platforms = platforms;
     } else {
         delete placement.Platforms;
