@@ -27,6 +27,7 @@ import type {
     ServiceSpec,
     Task,
 } from '../core/specs';
+import { negotiatedApiVersion, pinnedApiVersion } from './api-version';
 import type { DockerEndpoint } from './endpoint';
 import { DockerError, answerWithoutMessage, fromDaemonResponse, timeoutError, toDockerError } from './errors';
 import { SHAPES, objectOrNull } from './shapes';
@@ -47,7 +48,10 @@ import type {
 export interface DockerClientOptions {
     /** Timeout of one request (for streams: until the answer starts). Default 30 s. */
     timeoutMs?: number;
-    /** Environment of the ssh process for ssh endpoints (PATH, SSH_AUTH_SOCK…); `process.env` by default. */
+    /**
+     * Environment of the ssh process for ssh endpoints (PATH, SSH_AUTH_SOCK…), and where `DOCKER_API_VERSION` is read
+     * (./api-version.ts); `process.env` by default.
+     */
     env?: NodeJS.ProcessEnv;
 }
 
@@ -100,6 +104,10 @@ interface RequestSpec {
     body?: unknown;
     /** Raw body stream (build context). */
     file?: TarStream;
+    /** Sent as is, without the `/v1.NN` prefix (the ping that negotiates). */
+    unversioned?: boolean;
+    /** Answered whatever its status, which the caller reads (the HEAD ping). */
+    anyStatus?: boolean;
     headers?: Record<string, string>;
     /** Value of the X-Registry-Auth header, sent only when non-empty. */
     registryAuth?: string;
@@ -120,6 +128,8 @@ interface Response {
 }
 
 const SUCCESS: Record<number, true> = { 200: true, 201: true, 204: true, 304: true };
+/** Failures of a ping that got no answer at all, after which the GET ping is not tried. */
+const NO_ANSWER: Partial<Record<DockerError['kind'], true>> = { unreachable: true, timeout: true, permissionDenied: true, tls: true, hostKey: true };
 const MIB = 1024 * 1024;
 /**
  * The most bytes of one answer read: an inspect, a create or the engine's info is far smaller. Past it the answer is
@@ -143,11 +153,31 @@ export class DockerClient {
     /** Reads sent ahead (readAhead), by method, path and query, each for the first call that makes the same read. */
     private readonly readsAhead = new Map<string, Promise<Response>>();
     private readingAhead = false;
+    /** The API version every request but the ping speaks, once pinned or negotiated (./api-version.ts). */
+    private requestApiVersion: string | undefined;
+    /** A DOCKER_API_VERSION that cannot be used: every request fails with it. */
+    private readonly pinProblem: unknown;
+    /** The ping in flight that negotiates, shared by the requests that wait for it (moby's negotiateLock). */
+    private negotiation: Promise<string> | undefined;
 
     constructor(endpoint: DockerEndpoint, options: DockerClientOptions = {}) {
         this.endpoint = endpoint;
         this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+        const env = options.env ?? process.env;
         this.transport = createTransport(endpoint, { env: options.env });
+        try {
+            this.requestApiVersion = pinnedApiVersion(env.DOCKER_API_VERSION, endpoint.url);
+        } catch (error) {
+            this.pinProblem = error;
+        }
+    }
+
+    /**
+     * The Engine API version of this client's requests: pinned by DOCKER_API_VERSION, else negotiated by the first
+     * request (one ping per client, as the Docker CLI does: docker/cli `cli/command/cli.go` initializeFromClient).
+     */
+    async apiVersion(options: CallOptions = {}): Promise<string> {
+        return this.requestApiVersion ?? this.negotiate(options.signal, options.timeoutMs ?? this.timeoutMs);
     }
 
     /**
@@ -193,8 +223,13 @@ export class DockerClient {
     // -----------------------------------------------------------------------------------------
     // System
 
+    /**
+     * `HEAD /_ping`, and `GET /_ping` when the HEAD is answered other than 200 or 500 or fails after connecting (moby
+     * `client/ping.go`, v28.2.2). The first ping of a client negotiates its API version when nothing pinned one; an
+     * engine too old for this client is then an error.
+     */
     async ping(options: CallOptions = {}): Promise<PingResult> {
-        const res = await this.request('ping', { method: 'GET', path: '/_ping' }, options);
+        const res = await this.pingExchange(options);
         const result: PingResult = {};
         const api = header(res, 'api-version');
         const os = header(res, 'ostype');
@@ -202,7 +237,45 @@ export class DockerClient {
         if (api) result.apiVersion = api;
         if (os) result.osType = os;
         if (swarm) result.swarm = swarm;
+        if (this.pinProblem === undefined) this.adoptApiVersion(result);
         return result;
+    }
+
+    /** The version negotiated from a ping's answer, kept for every later request (docker/cli pings once per client). */
+    private adoptApiVersion(ping: PingResult): string {
+        this.requestApiVersion ??= negotiatedApiVersion(ping.apiVersion, this.endpoint.url);
+        return this.requestApiVersion;
+    }
+
+    private async pingExchange(options: CallOptions): Promise<Response> {
+        let head: Response | undefined;
+        try {
+            head = await this.exchange('ping', { method: 'HEAD', path: '/_ping', unversioned: true, anyStatus: true }, options);
+        } catch (error) {
+            // Not connected at all (or cancelled, out of time, refused by TLS or ssh): a GET would fare no better.
+            if (!(error instanceof DockerError) || NO_ANSWER[error.kind]) throw error;
+        }
+        if (head && (head.statusCode === 200 || head.statusCode === 500)) return head;
+        return this.exchange('ping', { method: 'GET', path: '/_ping', unversioned: true }, options);
+    }
+
+    /** Pings once for every request waiting for the version; a failed ping is tried again by the next request. */
+    private negotiate(signal: AbortSignal | undefined, timeoutMs: number): Promise<string> {
+        if (this.pinProblem !== undefined) return Promise.reject(this.pinProblem);
+        if (!this.negotiation) {
+            const negotiation = this.ping({ signal, timeoutMs }).then(
+                (ping) => {
+                    this.negotiation = undefined;
+                    return this.adoptApiVersion(ping);
+                },
+                (error: unknown) => {
+                    this.negotiation = undefined;
+                    throw error;
+                },
+            );
+            this.negotiation = negotiation;
+        }
+        return this.negotiation;
     }
 
     async info(options: CallOptions = {}): Promise<EngineInfo> {
@@ -650,6 +723,11 @@ export class DockerClient {
         timeoutMs: number | undefined,
         timeoutWholeBody = false,
     ): Promise<OpenStream> {
+        if (this.requestApiVersion === undefined && !spec.unversioned && !signal?.aborted) {
+            // The first request of a client waits for the ping that negotiates (a stream without a timeout: the
+            // client's own for the ping).
+            return this.negotiate(signal, timeoutMs || this.timeoutMs).then(() => this.openStream(operation, spec, signal, timeoutMs, timeoutWholeBody));
+        }
         if (signal?.aborted) {
             return Promise.reject(new CancelledError());
         }
@@ -763,7 +841,7 @@ export class DockerClient {
         try {
             request = this.transport.request({
                 method: spec.method,
-                path: spec.path + queryString(spec.query),
+                path: (spec.unversioned ? spec.path : `/v${this.requestApiVersion}${spec.path}`) + queryString(spec.query),
                 headers: requestHeaders(spec),
                 long: spec.long === true,
             });
@@ -783,7 +861,7 @@ export class DockerClient {
         });
         request.on('response', (response) => {
             const status = response.statusCode ?? 0;
-            if (SUCCESS[status]) {
+            if (SUCCESS[status] || spec.anyStatus) {
                 finish(null, response);
                 return;
             }

@@ -29,8 +29,10 @@ type DockerErrorKind =
     | 'outOfSequence'
     /** Any other error response from the daemon; the daemon's message is kept. */
     | 'daemon'
-    /** The endpoint configuration cannot be used (bad host string, unreadable TLS files…). */
-    | 'invalidEndpoint';
+    /** The endpoint configuration cannot be used (bad host string, unreadable TLS files, DOCKER_API_VERSION…). */
+    | 'invalidEndpoint'
+    /** The engine (or DOCKER_API_VERSION) speaks an Engine API older than the oldest this client supports. */
+    | 'unsupportedApiVersion';
 
 export class DockerError extends Error {
     readonly kind: DockerErrorKind;

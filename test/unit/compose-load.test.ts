@@ -395,6 +395,14 @@ describe('compose load: loader errors and extra checks', function () {
         assert.ok(r.diagnostics.some((d) => d.message === "ignoring IP-address (127.0.0.1:80:80/tcp) service will listen on '0.0.0.0'"));
         assert.ok(r.diagnostics.some((d) => d.code === 'ignored-option' && d.range.start.line === 3));
     });
+    it('oom_score_adj (3.13) loads and is said to be ignored, as docker stack deploy ignores it', () => {
+        const r = load('version: "3.13"\nservices:\n  web:\n    image: nginx\n    oom_score_adj: 100\n');
+        assert.deepStrictEqual(errors(r.diagnostics), []);
+        const ignored = r.diagnostics.find((d) => d.code === 'ignored-option')!;
+        assert.strictEqual(ignored.message, 'oom_score_adj is ignored by docker stack deploy: the service is created without it');
+        assert.strictEqual(ignored.severity, 'warning');
+        assert.strictEqual(ignored.range.start.line, 4);
+    });
     it('interpolation errors are located on the value', () => {
         const r = load('services:\n  web:\n    image: nginx\n    command: ["echo", "${A:?A is required}"]\n');
         const e = errors(r.diagnostics)[0];

@@ -26,6 +26,13 @@ describe('DockerClient with answers it must not trust (fake engine on 127.0.0.1)
     beforeEach(async () => {
         handler = (_req, res) => res.end('{}');
         server = http.createServer((req, res) => {
+            // The ping that negotiates the API version is answered as Engine 20.10 does; the handlers see the paths
+            // without their /v1.41 prefix.
+            if (req.url === '/_ping') {
+                res.writeHead(200, { 'Api-Version': '1.41' }).end();
+                return;
+            }
+            req.url = req.url?.replace(/^\/v1\.41\//, '/');
             requestClosed = new Promise((resolve) => res.once('close', resolve));
             handler(req, res);
         });

@@ -1,6 +1,9 @@
 /**
  * DockerClient against a fake daemon on a unix socket: what goes on the wire (path, query, body,
  * headers), how answers and failures come back, timeouts and cancellation. No Docker needed.
+ * The fake answers the ping that negotiates the API version itself (as API 1.41) and records the other requests
+ * with their `/v1.41` prefix taken off; a request without it is answered 400 and fails the test
+ * (test/unit/docker-api-version.test.ts tests the negotiation).
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -27,6 +30,7 @@ describe('DockerClient on the wire (fake daemon)', () => {
     let socketPath: string;
     let server: http.Server;
     let seen: Seen[];
+    let unversioned: string[];
     let handler: Handler;
     let client: DockerClient;
 
@@ -34,13 +38,26 @@ describe('DockerClient on the wire (fake daemon)', () => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sst-fake-'));
         socketPath = path.join(dir, 'docker.sock');
         seen = [];
+        unversioned = [];
         handler = (_req, res) => jsonReply(res, 200, {});
         server = http.createServer((req, res) => {
             const chunks: Buffer[] = [];
             req.on('data', (c: Buffer) => chunks.push(c));
             req.on('end', () => {
                 const body = Buffer.concat(chunks).toString('utf8');
-                seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+                const url = req.url ?? '';
+                if (url === '/_ping') {
+                    res.writeHead(200, { 'Api-Version': '1.41', 'Content-Type': 'text/plain' });
+                    res.end(req.method === 'HEAD' ? undefined : 'OK');
+                    return;
+                }
+                if (!url.startsWith('/v1.41/')) {
+                    unversioned.push(`${req.method} ${url}`);
+                    jsonReply(res, 400, { message: `unversioned path ${url}` });
+                    return;
+                }
+                req.url = url.slice('/v1.41'.length);
+                seen.push({ method: req.method ?? '', url: req.url, headers: req.headers, body });
                 handler(req, res, body);
             });
         });
@@ -49,6 +66,7 @@ describe('DockerClient on the wire (fake daemon)', () => {
     });
 
     afterEach(async () => {
+        assert.deepStrictEqual(unversioned, [], 'every request but the ping carries the API version');
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         fs.rmSync(dir, { recursive: true, force: true });
@@ -172,13 +190,13 @@ describe('DockerClient on the wire (fake daemon)', () => {
         assert.strictEqual(seen.length, before);
     });
 
-    it('counts requests per method', async () => {
+    it('counts requests per method, the one ping that negotiates included', async () => {
         handler = (_req, res) => jsonReply(res, 200, []);
         await client.listServices();
         await client.listServices();
         await client.listTasks();
-        assert.deepStrictEqual(client.callCount, { listServices: 2, listTasks: 1 });
-        assert.strictEqual(client.totalCalls, 3);
+        assert.deepStrictEqual(client.callCount, { ping: 1, listServices: 2, listTasks: 1 });
+        assert.strictEqual(client.totalCalls, 4);
         client.resetCallCount();
         assert.deepStrictEqual(client.callCount, {});
     });

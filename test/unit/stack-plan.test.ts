@@ -46,7 +46,7 @@ function emptyState(): ExistingState {
 const normalizeImage = (image: string) => (image.includes(':') || image.includes('@') ? image : `${image}:latest`);
 
 function options(partial: Partial<PlanOptions> = {}): PlanOptions {
-    return { resolveImage: 'never', prune: false, resolutions: new Map(), normalizeImage, ...partial };
+    return { resolveImage: 'never', prune: false, resolutions: new Map(), normalizeImage, apiVersion: '1.50', ...partial };
 }
 
 describe('stack names', () => {

@@ -818,7 +818,6 @@ function convertService(
     if (caps.drop.length > 0) cs.CapabilityDrop = caps.drop;
     const ulimits = convertUlimits(svc.ulimits);
     if (ulimits.length > 0) cs.Ulimits = ulimits;
-    if (svc.oom_score_adj) cs.OomScoreAdj = svc.oom_score_adj;
 
     const task: TaskSpec = { ContainerSpec: cs, Resources: resources };
     if (restartPolicy) task.RestartPolicy = restartPolicy;

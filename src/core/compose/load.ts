@@ -707,6 +707,9 @@ function extraChecks(cfg: Obj, addRaw: AddFn, references: boolean): void {
         // depends_on, tmpfs
         if (s.depends_on !== undefined) add(P('depends_on'), 'warning', 'depends-on-ignored', 'depends_on is ignored by docker stack deploy: swarm starts services independently');
         if (s.tmpfs !== undefined) add(P('tmpfs'), 'warning', 'ignored-option', 'service-level tmpfs is ignored by docker stack deploy; use a volume of type tmpfs');
+        // The schema (3.13) allows it, but docker/cli's compose loader never reads it into the service (cli/compose/types
+        // types.go: OomScoreAdj has no `mapstructure:"oom_score_adj"` name, v28.0 to v29.7.2), so no CLI sends it.
+        if (s.oom_score_adj !== undefined) add(P('oom_score_adj'), 'warning', 'ignored-option', 'oom_score_adj is ignored by docker stack deploy: the service is created without it');
         // deploy
         const d = isObj(s.deploy) ? s.deploy : undefined;
         if (d) {

@@ -76,6 +76,8 @@ export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stac
     })();
     stateRead.catch(() => undefined);
     const info = await infoRead;
+    // Known once the first request was made (the /info read above): no request of its own.
+    const apiVersion = await engine.apiVersion(call);
     if (!info.swarm.controlAvailable) {
         throw new Error(NOT_A_MANAGER_MESSAGE);
     }
@@ -114,7 +116,7 @@ export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stac
         prune: options.prune,
         resolutions,
         normalizeImage: safeNormalize,
-        apiVersion: info.apiVersion,
+        apiVersion,
         keepSpecImages: options.keepSpecImages,
     });
     plan.problems.unshift(...problems);

@@ -25,7 +25,12 @@ export interface StackEngine {
      * for reads a command will make whatever its input, started before its work on that input.
      */
     readAhead?(send: (engine: StackEngine) => Promise<unknown>[]): void;
-    info(options?: CallOptions): Promise<{ apiVersion?: string; swarm: { controlAvailable: boolean; localNodeState: string; nodes?: number; nodeId?: string } }>;
+    info(options?: CallOptions): Promise<{ swarm: { controlAvailable: boolean; localNodeState: string; nodes?: number; nodeId?: string } }>;
+    /**
+     * The Engine API version of this client's requests: the lower of the engine's and the newest the client knows,
+     * negotiated once per client as the Docker CLI does, or the one DOCKER_API_VERSION pins.
+     */
+    apiVersion(options?: CallOptions): Promise<string>;
 
     listServices(filters?: Filters, params?: { status?: boolean }, options?: CallOptions): Promise<Service[]>;
     inspectService(id: string, options?: CallOptions): Promise<Service>;

@@ -8,6 +8,7 @@ import { IMAGE_LABEL, descopedName } from './names';
 import { diffSpecs, formatSpecChanges, type SpecChange } from './spec-diff';
 import type { UnpulledImage } from '../nodes/image-placement';
 import type { RotatedObject } from './rotation';
+import { asStoredAtApiVersion } from '../api-version';
 
 export type ResolveImageMode = 'always' | 'changed' | 'never';
 
@@ -129,8 +130,11 @@ export interface PlanOptions {
     resolutions: Map<string, ImageResolution>;
     /** The client-side tag normalisation (`nginx` → `nginx:latest`). */
     normalizeImage(image: string): string;
-    /** The engine's API version (`/info`'s Api-Version); fields it does not store are not compared. */
-    apiVersion?: string;
+    /**
+     * The Engine API version the deploy's requests are made at (negotiated as the Docker CLI does): fields the engine
+     * does not store at that version are not compared, so that a file using them is not "changed" on every deploy.
+     */
+    apiVersion: string;
     /** The specs carry the exact image to run (a rollback to a recorded revision): no registry, no label rule. */
     keepSpecImages?: boolean;
 }
@@ -183,7 +187,7 @@ export function planDeploy(desired: DesiredStack, existing: ExistingState, optio
             return { key: s.key, name: s.name, action: 'create', spec, changes: [] };
         }
         // The engine stores network attachments by ID; compare them as such.
-        const changes = diffSpecs(withDaemonDefaults(current.Spec), withoutUnstoredFields(withDaemonDefaults(withNetworkIds(spec, networkIds)), options.apiVersion));
+        const changes = diffSpecs(withDaemonDefaults(current.Spec), asStoredAtApiVersion(withDaemonDefaults(withNetworkIds(spec, networkIds)), options.apiVersion));
         return { key: s.key, name: s.name, action: changes.length ? 'update' : 'unchanged', spec, existing: current, changes };
     });
 
@@ -332,41 +336,6 @@ function withDaemonDefaults(spec: ServiceSpec): ServiceSpec {
         }
     }
     return out;
-}
-
-/**
- * Fields an older engine does not know, and so neither stores nor acts on (its JSON decoder drops
- * them): compared only from the API version that introduced them, so that a file using them is not
- * "changed" on every deploy to such an engine.
- */
-const FIELDS_BY_API_VERSION: { version: string; drop(spec: ServiceSpec): void }[] = [
-    {
-        version: '1.44',
-        drop: (spec) => {
-            const health = spec.TaskTemplate.ContainerSpec?.Healthcheck;
-            if (health) delete health.StartInterval;
-        },
-    },
-    {
-        version: '1.46',
-        drop: (spec) => {
-            if (spec.TaskTemplate.ContainerSpec) delete spec.TaskTemplate.ContainerSpec.OomScoreAdj;
-        },
-    },
-];
-
-function withoutUnstoredFields(spec: ServiceSpec, apiVersion: string | undefined): ServiceSpec {
-    const gated = FIELDS_BY_API_VERSION.filter((f) => apiVersion !== undefined && compareApiVersions(apiVersion, f.version) < 0);
-    if (!gated.length) return spec;
-    const copy = JSON.parse(JSON.stringify(spec)) as ServiceSpec;
-    for (const f of gated) f.drop(copy);
-    return copy;
-}
-
-function compareApiVersions(a: string, b: string): number {
-    const [a1, a2] = a.split('.').map(Number);
-    const [b1, b2] = b.split('.').map(Number);
-    return a1 !== b1 ? a1 - b1 : (a2 || 0) - (b2 || 0);
 }
 
 /** True when the plan would change nothing in the engine. */

@@ -30,7 +30,8 @@ export function scriptedEmptySwarm(overrides: Partial<Record<keyof StackEngine, 
     const none = async () => [];
     const base: Partial<Record<keyof StackEngine, unknown>> = {
         endpoint: { url: 'unix:///scripted.sock' },
-        info: async () => ({ apiVersion: '1.41', swarm: { controlAvailable: true, localNodeState: 'active', nodes: 1 } }),
+        info: async () => ({ swarm: { controlAvailable: true, localNodeState: 'active', nodes: 1 } }),
+        apiVersion: async () => '1.41',
         listServices: none,
         listNetworks: none,
         listSecrets: none,
