@@ -138,8 +138,10 @@ Return a service to its previous spec and wait until it has converged.
 With --to N, return the whole stack to revision N of its history (see swarm-stacks history): print
 the plan (create / update with the changes / remove), then give every service the spec revision N
 recorded (its image by digest included) and remove the services it did not have. The rollback is
-recorded as a new revision. A revision that was edited by hand or not written by swarm-stacks is
-refused, and nothing is changed.
+recorded as a new revision. A revision that is damaged (its checksum does not match), malformed or
+names another stack's objects is refused, and nothing is changed. The checksum does not say who wrote
+a revision: anyone who may create configs in the swarm can write one that passes. So the plan shows
+the image, mounts and networks of every service the rollback creates or updates: read it (--dry-run).
 
 Options:
       --to N                Roll the stack back to revision N
@@ -155,8 +157,10 @@ time, who made it (user@host), the swarm-stacks version, the compose files' cont
 was. The history is kept in the swarm itself (config objects of the stack, removed with the stack by
 swarm-stacks rm and docker stack rm), so every machine sees the same. Changes made outside swarm-stacks
 (docker stack deploy, docker service update) show as "deployed outside Swarm Stacks" in their place.
-Objects that claim to be revisions but were edited by hand or written by another tool show as
-REFUSED, with the reason.
+Objects that claim to be revisions but are damaged (their checksum does not match), malformed or name
+another stack's objects show as REFUSED, with the reason. The checksum finds damage, not authorship:
+anyone who may create configs in the swarm can write a revision that is listed as any other, so check
+what rollback --to N --dry-run shows before rolling back.
 
 Options:
   -r, --revision N   Print what revision N changed from the one before, as the deploy plan does

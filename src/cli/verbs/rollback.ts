@@ -5,8 +5,8 @@
 import { version } from '../../../package.json';
 import { applyDeploy, touchedServices } from '../../core/stack/deploy';
 import { deployedByHere } from '../../core/stack/history';
-import { describePlan, planIsEmpty } from '../../core/stack/plan';
-import { prepareRollback } from '../../core/stack/rollback';
+import { planIsEmpty } from '../../core/stack/plan';
+import { describeRollbackPlan, prepareRollback } from '../../core/stack/rollback';
 import { rollbackService } from '../../core/stack/verbs';
 import { detachOptions, historyLimit, oneService, oneStack } from '../arguments';
 import { engineFor } from '../engine';
@@ -37,7 +37,7 @@ async function rollbackStack(args: ParsedArgs, io: CliIo): Promise<number> {
     const engine = engineFor(args, io);
     const { plan, revision } = await prepareRollback(engine, stack, Number(raw), { signal: io.signal });
     if (plan.problems.length) throw new Error(`${plan.problems.join('\n')}\nNothing was changed.`);
-    for (const line of describePlan(plan)) io.stdout.write(`${line}\n`);
+    for (const line of describeRollbackPlan(plan)) io.stdout.write(`${line}\n`);
     if (args.values['dry-run']) return 0;
     if (planIsEmpty(plan)) {
         io.stdout.write(`Stack ${stack} already runs revision ${raw}: nothing to change.\n`);

@@ -9,6 +9,10 @@
  * swarm can create a config with these labels, so a revision is read as untrusted input: its size is bounded, its
  * payload must match the sha256 in its label, its schema must be known, and every service and network it names
  * must belong to its stack. Anything else is refused with the reason, never applied.
+ *
+ * The sha256 is a checksum, not a signature: it finds a damaged or altered object, but anyone who may create configs
+ * can compute it for a revision of their own, which then passes every check here. What a revision would run is
+ * therefore shown before a rollback sends anything: each service's image, mounts and networks (rollback.ts).
  */
 import { createHash } from 'crypto';
 import { hostname, userInfo } from 'os';
@@ -24,7 +28,7 @@ function zlib(): typeof import('zlib') {
 
 /** Marks a config as a Swarm Stacks revision; the value is the revision number. */
 export const REVISION_LABEL = 'io.github.swarm-stacks.revision';
-/** The sha256 (hex) of the config's data: a revision edited by hand or written by another tool does not match. */
+/** The sha256 (hex) of the config's data: a checksum that finds damage or a later change, not who wrote it. */
 export const REVISION_SHA256_LABEL = 'io.github.swarm-stacks.revision.sha256';
 export const REVISION_SCHEMA = 1;
 export const DEFAULT_HISTORY_LIMIT = 10;
@@ -136,15 +140,15 @@ export function decodeRevision(config: Config, stack: string): HistoryEntry {
     const refuse = (reason: string): HistoryEntry => ({ kind: 'refused', revision, configName, configId: config.ID, reason: `config ${configName} is not a usable revision: ${reason}` });
     if (labels[NAMESPACE_LABEL] !== stack) return refuse(`it belongs to stack "${labels[NAMESPACE_LABEL] ?? ''}", not ${stack}`);
     if (revision === undefined) return refuse(`its ${REVISION_LABEL} label "${numberLabel}" is not a revision number`);
-    if (configName !== revisionConfigName(stack, revision)) return refuse(`its name should be ${revisionConfigName(stack, revision)}: it was not written by Swarm Stacks`);
+    if (configName !== revisionConfigName(stack, revision)) return refuse(`its name should be ${revisionConfigName(stack, revision)}`);
     const data = config.Spec.Data ?? '';
     // base64 is 4 characters per 3 bytes: check the size before decoding anything.
     if (data.length > Math.ceil(MAX_REVISION_BYTES / 3) * 4 + 4) return refuse(`it is larger than ${MAX_REVISION_BYTES / 1024} KiB`);
     const bytes = Buffer.from(data, 'base64');
     const expected = labels[REVISION_SHA256_LABEL];
-    if (!expected) return refuse(`it has no ${REVISION_SHA256_LABEL} label: it was not written by Swarm Stacks`);
+    if (!expected) return refuse(`it has no ${REVISION_SHA256_LABEL} checksum label, which every revision Swarm Stacks writes has`);
     if (createHash('sha256').update(bytes).digest('hex') !== expected) {
-        return refuse('its content does not match its sha256 label: it was edited by hand or written by another tool, and is not used');
+        return refuse('its content does not match its sha256 checksum label: it is damaged or was changed after it was written, and is not used');
     }
     let parsed: unknown;
     try {

@@ -62,7 +62,7 @@ export interface ImageResolution {
 
 type ObjectAction = 'create' | 'update' | 'unchanged';
 
-interface PlannedService {
+export interface PlannedService {
     key: string;
     name: string;
     action: ObjectAction;
@@ -95,6 +95,8 @@ export interface DeployPlan {
     unpulledImages?: UnpulledImage[];
     /** With config rotation: the name each file-backed secret and config gets (rotation.ts). */
     rotation?: RotatedObject[];
+    /** The names of the networks the engine holds that the plan read, by ID: specs store attachments by ID. */
+    networkNames?: Record<string, string>;
     /** Registries that asked for credentials the deploy did not send (no `--with-registry-auth`). */
     registriesNeedingCredentials?: string[];
     /** Images whose digest could not be read, and the running services that keep the reference they run. */
@@ -202,7 +204,8 @@ export function planDeploy(desired: DesiredStack, existing: ExistingState, optio
               .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
         : [];
 
-    const plan: DeployPlan = { stackName: desired.stackName, resolveImage: options.resolveImage, networks, secrets, configs, services, prune, problems, warnings };
+    const networkNames = Object.fromEntries([...networkIds].map(([name, id]) => [id, name]));
+    const plan: DeployPlan = { stackName: desired.stackName, resolveImage: options.resolveImage, networks, secrets, configs, services, prune, problems, warnings, networkNames };
     if (kept.size) {
         plan.unresolvedKept = [...kept].map(([image, names]) => ({ image, services: names }));
         for (const { image, services: names } of plan.unresolvedKept) {
@@ -354,8 +357,11 @@ function rotationNote(plan: DeployPlan, kind: 'secret' | 'config', name: string)
     return ` (new content of ${rotated.baseName}; the old version is removed once the services have converged)`;
 }
 
-/** The plan as lines a person reads before confirming (CLI `--dry-run`, the editor's confirmation). */
-export function describePlan(plan: DeployPlan): string[] {
+/**
+ * The plan as lines a person reads before confirming (CLI `--dry-run`, the editor's confirmation). `serviceDetail`
+ * gives the lines under a created or updated service: by default its spec changes.
+ */
+export function describePlan(plan: DeployPlan, serviceDetail: (service: PlannedService) => string[] = (s) => formatSpecChanges(s.changes)): string[] {
     const lines: string[] = [];
     const verb = { create: 'create', update: 'update', unchanged: 'unchanged' } as const;
     for (const n of plan.networks) lines.push(`network ${n.name}: ${verb[n.action]}`);
@@ -363,8 +369,9 @@ export function describePlan(plan: DeployPlan): string[] {
     for (const c of plan.configs) lines.push(`config ${c.name}: ${c.action === 'update' ? 'update labels' : verb[c.action]}${rotationNote(plan, 'config', c.name)}`);
     for (const s of plan.services) {
         lines.push(`service ${s.name}: ${verb[s.action]}`);
-        for (const change of formatSpecChanges(s.changes)) {
-            lines.push(`    ${change}`);
+        if (s.action === 'unchanged') continue;
+        for (const line of serviceDetail(s)) {
+            lines.push(`    ${line}`);
         }
     }
     for (const p of plan.prune) lines.push(`service ${p.name}: remove (prune)`);

@@ -5,12 +5,12 @@
  * its previous one (moby#33427).
  */
 import type { StackSpecs } from '../compose/convert';
-import type { ServiceSpec } from '../specs';
+import type { Mount, ServiceSpec } from '../specs';
 import { prepareDeploy } from './deploy';
 import type { CallOptions, StackEngine } from './engine';
 import { readRevision, type RevisionPayload } from './history';
 import { IMAGE_LABEL, descopedName, naturalCompare } from './names';
-import type { DeployPlan } from './plan';
+import { describePlan, type DeployPlan, type PlannedService } from './plan';
 import { canonicalSpec, diffSpecs, formatSpecChanges, type SpecChange } from './spec-diff';
 
 /**
@@ -22,6 +22,50 @@ export async function prepareRollback(engine: StackEngine, stack: string, n: num
     const revision = await readRevision(engine, stack, n, call);
     const plan = await prepareDeploy(engine, revisionSpecs(revision), stack, { resolveImage: 'never', prune: true, keepSpecImages: true, signal: call.signal });
     return { plan, revision };
+}
+
+/** The paths whose changes describeRollbackPlan shows in full, in its own words. */
+const RUN_PATHS = ['TaskTemplate.ContainerSpec.Image', 'TaskTemplate.ContainerSpec.Mounts', 'TaskTemplate.Networks'];
+
+/**
+ * The rollback's plan as lines a person reads before confirming (`rollback --to N --dry-run`, the editor's
+ * preview): the deploy plan's, and under each service it creates or updates what that service would run, in full:
+ * its image, and the mounts and networks it gains or loses (all of them for a new service). A revision is a config
+ * anyone who may create configs can write, and its checksum only detects damage: this is where a revision that runs
+ * another image or mounts the host's `/` shows before anything is sent.
+ */
+export function describeRollbackPlan(plan: DeployPlan): string[] {
+    return describePlan(plan, (service) => [
+        ...runDetail(service, plan.networkNames ?? {}),
+        ...formatSpecChanges(service.changes.filter((c) => !RUN_PATHS.some((p) => c.path === p || c.path.startsWith(`${p}.`)))),
+    ]);
+}
+
+function runDetail(service: PlannedService, networkNames: Record<string, string>): string[] {
+    const wanted = service.spec;
+    const live = service.existing?.Spec;
+    const image = wanted.TaskTemplate.ContainerSpec?.Image ?? '';
+    const liveImage = live?.TaskTemplate.ContainerSpec?.Image ?? '';
+    const lines = [!live ? `image: ${image}` : liveImage === image ? `image: ${image} (unchanged)` : `image: ${liveImage} → ${image}`];
+    const mounts = (spec: ServiceSpec | undefined) => (spec?.TaskTemplate.ContainerSpec?.Mounts ?? []).map(describeMount);
+    // Attachments are stored by ID and planned by name (or by an ID the revision kept): shown by name where known.
+    const networks = (spec: ServiceSpec | undefined) => (spec?.TaskTemplate.Networks ?? []).map((n) => networkNames[n.Target] ?? n.Target);
+    lines.push(...setChange('mount', mounts(live), mounts(wanted), live !== undefined));
+    lines.push(...setChange('network', networks(live), networks(wanted), live !== undefined));
+    return lines;
+}
+
+/** `mount: …` for each of a new service's; `mount added: …` / `mount removed: …` for an updated one's. */
+function setChange(what: string, before: string[], after: string[], updating: boolean): string[] {
+    if (!updating) return after.map((a) => `${what}: ${a}`);
+    return [...after.filter((a) => !before.includes(a)).map((a) => `${what} added: ${a}`), ...before.filter((b) => !after.includes(b)).map((b) => `${what} removed: ${b}`)];
+}
+
+/** `bind / → /host (read-write)`, `volume data → /data (read-only)`, `tmpfs → /run`. */
+function describeMount(mount: Mount): string {
+    const source = mount.Source ? ` ${mount.Source}` : '';
+    const access = mount.Type === 'tmpfs' ? '' : mount.ReadOnly ? ' (read-only)' : ' (read-write)';
+    return `${mount.Type ?? 'volume'}${source} → ${mount.Target ?? ''}${access}`;
 }
 
 /** A revision as the stack specs a compose file would convert to. */

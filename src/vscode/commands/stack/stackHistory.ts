@@ -4,7 +4,7 @@ import { applyDeploy, prepareDeploy, touchedServices } from '../../../core/stack
 import { stackFromCompose } from '../../../core/stack/from-compose';
 import { deployedByHere, readHistory, type HistoryEntry, type RevisionPayload } from '../../../core/stack/history';
 import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type DeployPlan, type ResolveImageMode } from '../../../core/stack/plan';
-import { describeRevisionChange, driftDocuments, prepareRollback, revisionDocument } from '../../../core/stack/rollback';
+import { describeRevisionChange, describeRollbackPlan, driftDocuments, prepareRollback, revisionDocument } from '../../../core/stack/rollback';
 import type { ExtensionServices } from '../../services';
 import { isComposeFileName } from '../../stackNames';
 import { followService, waitTimeoutMs, withCancellableProgress } from './progress';
@@ -95,7 +95,7 @@ export async function rollbackStack(services: ExtensionServices, argument?: unkn
     const { plan, revision: payload } = await withCancellableProgress(vscode.l10n.t('Planning the rollback of {0} to revision {1}', stack, revision), (_report, signal) =>
         prepareRollback(engine, stack, revision, { signal }),
     );
-    services.log.info(`Rollback of stack ${stack} to revision ${revision}:\n${describePlan(plan).join('\n')}`);
+    services.log.info(`Rollback of stack ${stack} to revision ${revision}:\n${describeRollbackPlan(plan).join('\n')}`);
     if (plan.problems.length) throw new Error(vscode.l10n.t('Nothing was changed: {0}', plan.problems.join(' ')));
     if (planIsEmpty(plan)) {
         void vscode.window.showInformationMessage(vscode.l10n.t('Stack {0} already runs revision {1}: nothing to change.', stack, revision));
@@ -130,7 +130,8 @@ function extensionVersion(services: ExtensionServices): string {
 }
 
 async function confirmRollback(plan: DeployPlan, revision: number): Promise<void> {
-    const detail = describePlan(plan).filter((line) => !line.endsWith(': unchanged')).join('\n');
+    // Each created or updated service's image, mounts and networks: a revision's checksum says nothing of who wrote it.
+    const detail = describeRollbackPlan(plan).filter((line) => !line.endsWith(': unchanged')).join('\n');
     const rollback = vscode.l10n.t('Roll Back');
     const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Roll stack {0} back to revision {1}?', plan.stackName, revision), { modal: true, detail }, rollback);
     if (choice !== rollback) throw new CancelledError();
