@@ -4,6 +4,8 @@
 #   2. images.sh  offline base images swarm-stacks-testbed/node:20 and swarm-stacks-testbed/haproxy:2.6
 #   2b. cluster.sh up  sshd, docker-registry (htpasswd) on 127.0.0.1 and for the nodes, a 3-node swarm in network
 #                 namespaces; writes .testbed/cluster.json
+#   2c. engines.sh up  Debian trixie's and sid's Docker engines (26.1, 28.5; .debs cached), each a single-node swarm
+#                 in a network namespace of its own; writes .testbed/engines.json
 #   3. vscode.sh  code-server + Node 24 in the cache, chromium (for the VS Code UI tests)
 #   4. npm ci     in the project, when node_modules is missing or older than package-lock.json
 # Idempotent: a second run takes a few seconds. First run on a fresh machine: about 5 minutes.
@@ -41,6 +43,7 @@ npm_ci_if_needed() {
 step "Docker engine and swarm (scripts/testbed/engine.sh)" bash "$HERE/engine.sh"
 step "Base images (scripts/testbed/images.sh)" bash "$HERE/images.sh"
 step "sshd, registries, 3-node swarm (scripts/testbed/cluster.sh up)" bash "$HERE/cluster.sh" up
+step "Docker engines 26.1 and 28.5 (scripts/testbed/engines.sh up)" bash "$HERE/engines.sh" up
 if [ -n "${SWARM_STACKS_SKIP_VSCODE:-}" ]; then
   printf '\n=== VS Code (code-server): skipped (SWARM_STACKS_SKIP_VSCODE set) ===\n'
 else

@@ -12,7 +12,8 @@ export function printDiagnostics(io: CliIo, diagnostics: Diagnostic[]): void {
 /** Progress on stderr, only for a person watching a terminal. */
 export function progressPrinter(io: CliIo): (p: ConvergenceProgress) => void {
     if (!io.stderr.isTTY) return () => undefined;
-    return (p) => io.stderr.write(`\r\x1b[K${p.serviceName}: ${p.running}/${p.desired} running${p.updateState ? ` · ${p.updateState}` : ''}`);
+    return (p) =>
+        io.stderr.write(`\r\x1b[K${p.serviceName}: ${p.running}/${p.desired} running${p.updateState ? ` · ${p.updateState}` : ''}${p.retrying?.length ? ` · the engine retries: ${p.retrying[0]}` : ''}`);
 }
 
 /** Waits for each service to converge (or roll back), printing each outcome; throws with every failure. */

@@ -87,12 +87,13 @@ describe('convergence assessment', () => {
         assert.match(describeOutcome({ kind: 'paused', progress: assessment.progress, taskErrors: assessment.taskErrors }), /service update paused: update paused due to failure.*\n.*non-zero exit \(1\)/s);
     });
 
-    it('gives up on tasks that cannot start, counting only failures since the wait began', () => {
+    it('sees tasks that cannot start as retried by the engine, counting only failures since the wait began', () => {
         const s = service('a', 'prod_web', 'prod', 1);
         const rejected = (id: string, created: string) => task(id, 'a', 1, 'rejected', 'shutdown', { CreatedAt: created, Status: { State: 'rejected', Err: 'No such image: app:v1', Timestamp: created } });
         const tasks = [rejected('r1', '2026-01-01T00:59:01Z'), rejected('r2', '2026-01-01T00:59:02Z'), rejected('r3', '2026-01-01T00:59:03Z')];
-        assert.equal(assessService(s, tasks, Date.parse('2026-01-01T00:59:00Z')).failed, 'failing');
-        assert.equal(assessService(s, tasks, Date.parse('2026-01-01T00:59:02Z')).failed, undefined);
+        assert.equal(assessService(s, tasks, Date.parse('2026-01-01T00:59:00Z')).retrying, true);
+        assert.equal(assessService(s, tasks, Date.parse('2026-01-01T00:59:00Z')).failed, undefined);
+        assert.equal(assessService(s, tasks, Date.parse('2026-01-01T00:59:02Z')).retrying, undefined);
         assert.deepEqual(assessService(s, tasks).taskErrors, ['No such image: app:v1 (3 tasks)']);
     });
 });

@@ -24,13 +24,18 @@ export interface ConvergenceProgress {
     nodesLost?: string[];
     /** Why the tasks the scheduler cannot place wait, naming the constraint, limit or nodes (one line per distinct reason). */
     unplaced?: string[];
+    /**
+     * The errors of tasks that failed or were rejected since the wait began while none runs, newest first: the engine
+     * retries them (a pool overlap after a network removal, an image pull), so they are reported, not yet a failure.
+     */
+    retrying?: string[];
 }
 
 export type ConvergenceOutcome =
     | { kind: 'converged'; progress: ConvergenceProgress }
     /** The service was removed during the wait (its stack removed meanwhile): nothing is left to wait for. */
     | { kind: 'removed'; serviceName: string }
-    | { kind: 'paused' | 'rolledBack' | 'failing' | 'unplaceable'; progress: ConvergenceProgress; taskErrors: string[] };
+    | { kind: 'paused' | 'rolledBack' | 'failing' | 'unplaceable'; progress: ConvergenceProgress; taskErrors: string[]; /** failing: how long the engine retried in vain during the wait. */ failingForMs?: number };
 
 export interface WaitOptions {
     timeoutMs: number;
@@ -44,6 +49,8 @@ export interface WaitOptions {
     expectRollback?: boolean;
     /** How long tasks the scheduler cannot place may wait before the wait ends saying why (default 20 s). */
     unplaceableMs?: number;
+    /** How long tasks may keep failing, none running, while the engine retries them before the wait fails (default 2 min). */
+    retryWindowMs?: number;
 }
 
 export class ConvergenceTimeoutError extends Error {
@@ -52,7 +59,8 @@ export class ConvergenceTimeoutError extends Error {
             `${progress?.serviceName ?? 'service'} did not converge within ${Math.round(timeoutMs / 1000)} s` +
                 (progress ? ` (${progress.running}/${progress.desired} running${progress.updateState ? `, update ${progress.updateState}` : ''}).` : '.') +
                 (progress ? placementSuffix(progress) : '') +
-                ' The engine goes on with it.',
+                ' The engine goes on with it.' +
+                (progress?.retrying?.length ? errorsSuffix(progress.retrying) : ''),
         );
         this.name = 'ConvergenceTimeoutError';
     }
@@ -64,12 +72,23 @@ const ACTIVE_UPDATE = new Set(['updating', 'rollback_started']);
 const UNPLACEABLE_MS = 20_000;
 const NODE_READY = 'ready';
 const SETTLE_MS = 2_000;
-// Tasks that failed this many times since the wait began, with none running, will not start by
-// themselves (an image no node has, a command that exits): say so instead of waiting out the timeout.
-const FAILURES_BEFORE_GIVING_UP = 3;
+// Tasks that failed this many times since the wait began, with none running, are failing rather than starting.
+const FAILURES_BEFORE_RETRYING = 3;
+// The engine retries failing tasks by itself, and some of them start in the end: on Engine 28.5 a network created
+// right after a removal has its first tasks rejected ("invalid pool request: Pool overlaps with other one on this
+// address space") until the freed pool is released; an image pull may succeed on a later try. The Docker CLI
+// (docker/cli cli/command/service/progress/progress.go) never ends its wait on task errors: it shows the newest
+// error of each slot and waits for every slot to run, failing only on a paused update or rollback. So failures are
+// reported while the engine retries them, and end the wait only after this window without a running task (an
+// image no node has, a command that exits) or at once when the restart policy says the engine will not retry.
+const RETRY_WINDOW_MS = 120_000;
 
 /** The state of one service, from one inspect and one task list. */
-export function assessService(service: Service, tasks: readonly Task[], since = 0): { progress: ConvergenceProgress; converged: boolean; failed?: 'paused' | 'failing'; taskErrors: string[] } {
+export function assessService(
+    service: Service,
+    tasks: readonly Task[],
+    since = 0,
+): { progress: ConvergenceProgress; converged: boolean; failed?: 'paused' | 'failing'; retrying?: boolean; taskErrors: string[] } {
     const spec = service.Spec;
     const wanted = containerSpecKey(spec.TaskTemplate.ContainerSpec);
     const force = spec.TaskTemplate.ForceUpdate ?? 0;
@@ -99,8 +118,10 @@ export function assessService(service: Service, tasks: readonly Task[], since = 
         return { progress, converged: false, failed: 'paused', taskErrors };
     }
     const recentFailures = tasks.filter((t) => (t.Status.State === 'failed' || t.Status.State === 'rejected') && Date.parse(t.CreatedAt) >= since).length;
-    if (desired > 0 && running.length === 0 && recentFailures >= FAILURES_BEFORE_GIVING_UP && !ACTIVE_UPDATE.has(state ?? '')) {
-        return { progress, converged: false, failed: 'failing', taskErrors };
+    if (desired > 0 && running.length === 0 && recentFailures >= FAILURES_BEFORE_RETRYING && !ACTIVE_UPDATE.has(state ?? '')) {
+        // Restart condition "none": the engine replaces no failed task, so nothing changes by waiting.
+        if (spec.TaskTemplate.RestartPolicy?.Condition === 'none') return { progress, converged: false, failed: 'failing', taskErrors };
+        return { progress: { ...progress, retrying: taskErrors }, converged: false, retrying: true, taskErrors };
     }
     const settled = !ACTIVE_UPDATE.has(state ?? '') && upToDate.length === desired && current.length === desired;
     return { progress, converged: settled, taskErrors };
@@ -149,6 +170,7 @@ export async function waitForService(engine: StackEngine, serviceId: string, opt
     // Nodes that ran tasks of the service during the wait, and since when tasks have been unplaceable.
     const nodesUsed = new Set<string>();
     let unplaceableSince: number | undefined;
+    let retryingSince: number | undefined;
     let wake: (() => void) | undefined;
     const poke = () => wake?.();
 
@@ -193,6 +215,11 @@ export async function waitForService(engine: StackEngine, serviceId: string, opt
             if (assessment.failed) {
                 return { kind: assessment.failed, progress: assessment.progress, taskErrors: assessment.taskErrors };
             }
+            retryingSince = assessment.retrying ? retryingSince ?? Date.now() : undefined;
+            const retryWindowMs = options.retryWindowMs ?? RETRY_WINDOW_MS;
+            if (retryingSince !== undefined && Date.now() - retryingSince >= retryWindowMs) {
+                return { kind: 'failing', progress: assessment.progress, taskErrors: assessment.taskErrors, failingForMs: Date.now() - retryingSince };
+            }
             // Right after an update request the engine may not have started replacing tasks yet, and
             // a change outside the container spec (resources, placement) leaves them looking current:
             // convergence counts once it has held for a moment, or once the engine says the update it
@@ -234,7 +261,9 @@ export function describeOutcome(outcome: ConvergenceOutcome): string {
         case 'paused':
             return `service ${p.updateState === 'rollback_paused' ? 'rollback' : 'update'} paused: ${p.updateMessage ?? ''}` + errorsSuffix(outcome.taskErrors);
         case 'failing':
-            return `${p.serviceName}: no task could start (${p.running}/${p.desired} running); the engine keeps trying.` + errorsSuffix(outcome.taskErrors);
+            return outcome.failingForMs !== undefined
+                ? `${p.serviceName}: no task could start in ${Math.round(outcome.failingForMs / 1000)} s of retries (${p.running}/${p.desired} running); the engine keeps trying.` + errorsSuffix(outcome.taskErrors)
+                : `${p.serviceName}: no task could start (${p.running}/${p.desired} running) and its restart policy (condition: none) replaces none.` + errorsSuffix(outcome.taskErrors);
         case 'rolledBack':
             return `${p.serviceName}: the update was rolled back: ${p.updateMessage ?? ''}` + errorsSuffix(outcome.taskErrors);
         case 'unplaceable':

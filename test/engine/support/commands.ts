@@ -37,8 +37,8 @@ export function run(command: string, args: string[], options: { timeoutMs?: numb
     });
 }
 
-/** `docker ARGS`. */
-export function docker(args: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
+/** `docker ARGS` (`env` with DOCKER_HOST for another engine: support/engines.ts `engineEnv`). */
+export function docker(args: string[], options: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
     return run('docker', args, options);
 }
 
@@ -80,7 +80,7 @@ export function describeRun(what: string, r: RunResult): string {
  * tasks that ignore SIGTERM (node as PID 1 without init) do not hold the network for their whole
  * stop grace period. The Cleanup helper then removes the rest and waits until it is gone.
  */
-export async function killStackContainers(client: DockerClient, stacks: string[]): Promise<void> {
+export async function killStackContainers(client: DockerClient, stacks: string[], env?: NodeJS.ProcessEnv): Promise<void> {
     for (const stack of stacks) {
         for (const s of await client.listServices({ label: [`${STACK_LABEL}=${stack}`] })) {
             await client.removeService(s.ID).catch(() => undefined);
@@ -93,11 +93,11 @@ export async function killStackContainers(client: DockerClient, stacks: string[]
         if (pass > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
         const ids: string[] = [];
         for (const stack of stacks) {
-            const ps = await docker(['ps', '-aq', '--filter', `label=${STACK_LABEL}=${stack}`], { timeoutMs: 30_000 });
+            const ps = await docker(['ps', '-aq', '--filter', `label=${STACK_LABEL}=${stack}`], { timeoutMs: 30_000, env });
             ids.push(...ps.stdout.split('\n').filter(Boolean));
         }
         quiet = ids.length ? 0 : quiet + 1;
-        if (ids.length) await docker(['rm', '-f', ...ids], { timeoutMs: 60_000 });
+        if (ids.length) await docker(['rm', '-f', ...ids], { timeoutMs: 60_000, env });
     }
 }
 

@@ -21,7 +21,9 @@ export function withCancellableProgress<T>(title: string, work: (report: (messag
 
 export function describeProgress(p: ConvergenceProgress): string {
     const state = p.updateState && p.updateState !== 'completed' ? ` · ${p.updateState.replace('_', ' ')}` : '';
-    return vscode.l10n.t('{0}: {1}/{2} running{3}', p.serviceName, p.running, p.desired, state);
+    // Failures the engine still retries (docker stack deploy shows them too): said while waiting, not yet an error.
+    const retrying = p.retrying?.length ? vscode.l10n.t(' · the engine retries: {0}', p.retrying[0]) : '';
+    return vscode.l10n.t('{0}: {1}/{2} running{3}', p.serviceName, p.running, p.desired, state) + retrying;
 }
 
 /**
