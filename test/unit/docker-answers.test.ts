@@ -15,7 +15,9 @@ type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 const MIB = 1024 * 1024;
 
-describe('DockerClient with answers it must not trust (fake engine on 127.0.0.1)', () => {
+describe('DockerClient with answers it must not trust (fake engine on 127.0.0.1)', function () {
+    // Answers of tens of MiB: seconds on a loaded machine.
+    this.timeout(30_000);
     let server: http.Server;
     let handler: Handler;
     let client: DockerClient;

@@ -2,6 +2,7 @@
 // only the conversion finds included (a missing `file:` of a config, an unclosed quote in `command:`, duplicate
 // secret targets). The lint side is the CLI's own function (src/core/stack/lint.ts, what `lint` prints).
 import * as assert from 'assert';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -93,6 +94,27 @@ describe('Problems panel = swarm-stacks lint', function () {
                 `${broken.ms} ms (first), ${fixed.ms} ms, ${again.ms} ms`,
         );
         await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    });
+
+    it('files the compose file names that are a FIFO or a symlink to /dev/zero: refused at once, shown as lint shows them', async () => {
+        const folder = path.join(dir, 'unbounded');
+        fs.mkdirSync(folder, { recursive: true });
+        const file = path.join(folder, 'docker-compose.yml');
+        fs.writeFileSync(file, 'services:\n  web:\n    image: nginx:${TAG:-1.25}\n    env_file: web.env\n');
+        execFileSync('mkfifo', [path.join(folder, 'web.env')]);
+        fs.symlinkSync('/dev/zero', path.join(folder, '.env'));
+        fs.symlinkSync('/dev/zero', path.join(folder, 'haproxy.cfg'));
+        const lint = lintCompose([file], { env: process.env }).diagnostics.map(formatDiagnostic);
+        assert.strictEqual(lint.length, 3, lint.join('\n'));
+
+        const uri = vscode.Uri.file(file);
+        const dotEnv = vscode.Uri.file(path.join(folder, '.env'));
+        await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
+        const shown = await waitFor('the Problems of the file and of its .env', () => {
+            const found = [...problemsOf(dotEnv), ...problemsOf(uri)];
+            return found.length >= lint.length ? found : undefined;
+        });
+        assert.deepStrictEqual(shown, lint);
     });
 
     for (const [relative, text] of Object.entries(cases)) {

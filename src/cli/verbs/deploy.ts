@@ -1,4 +1,4 @@
-import * as fs from 'fs';
+import { readBoundedFile } from '../../core/bounded-file';
 import { version } from '../../../package.json';
 import { composeContentHash, deployedByHere } from '../../core/stack/history';
 import { applyDeploy, deployReadsAhead, prepareDeploy, touchedServices } from '../../core/stack/deploy';
@@ -29,7 +29,7 @@ export const deploy: Verb = {
         const options = {
             ...planOptions,
             onProgress: (line: string) => io.stdout.write(`${line}\n`),
-            history: { limit: historyLimit(args), version, deployedBy: deployedByHere(io.env), composeHash: composeContentHash(files.map((f) => fs.readFileSync(f))) },
+            history: { limit: historyLimit(args), version, deployedBy: deployedByHere(io.env), composeHash: composeContentHash(files.map((f) => readBoundedFile(f))) },
         };
         const plan = await prepareDeploy(engine, specs, stack, options);
         if (plan.problems.length) {

@@ -21,7 +21,6 @@
  *  - `cliParity: true` switches off the checks the CLI does not make at load time (undefined references,
  *    values parsed only at deploy, docker.sock, depends_on, …); the CLI-equivalent checks remain.
  */
-import * as fs from 'fs';
 import * as os from 'os';
 import * as nodePath from 'path';
 import { sortDiagnostics, type Diagnostic, type Range, type Severity } from '../diagnostics';
@@ -36,15 +35,17 @@ import { expandPortSpec, goClean, isWindowsAbs, parseVolumeSpec, resolveBindSour
 import { parseBytes, parseNanoCpus } from './values';
 import { LATEST_VERSION } from './schema/versions';
 import { checkImageReference } from '../image-reference';
+import { checkFileSize, isFileRefused, readBoundedFile } from '../bounded-file';
 
-type ReadFileFn = (path: string) => Uint8Array | string;
+/** Reads a file whole; `maxBytes` is the bound for a compose file (other files keep the reader's own bound). */
+type ReadFileFn = (path: string, maxBytes?: number) => Uint8Array | string;
 
 export interface LoadOptions {
     /** Process environment for interpolation and env precedence. Default: `process.env`. */
     env?: Record<string, string | undefined>;
     /** Read `.env` beside the first file for interpolation (beyond the CLI). Default true. */
     dotEnv?: boolean;
-    /** Synchronous file reader (compose files given as paths, env_file, .env). Default: fs.readFileSync. */
+    /** Synchronous file reader (compose files given as paths, env_file, .env). Default: the bounded reader (../bounded-file.ts). */
     readFile?: ReadFileFn;
     /** Base for relative compose file paths. Default: process.cwd(). */
     cwd?: string;
@@ -226,7 +227,7 @@ export function validateComposeText(path: string, text: string, options: LoadOpt
 function loadComposeInner(files: string[] | LoadInputFile[], options: LoadOptions): LoadResult {
     const ctx = new Ctx(options);
     const env = options.env ?? (process.env as Record<string, string | undefined>);
-    const readFile: ReadFileFn = options.readFile ?? ((p) => fs.readFileSync(p));
+    const readFile: ReadFileFn = options.readFile ?? readBoundedFile;
     const cwd = options.cwd ?? process.cwd();
     const limits: Limits = { ...DEFAULT_LIMITS, ...(options.limits ?? {}) };
     const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -250,8 +251,10 @@ function loadComposeInner(files: string[] | LoadInputFile[], options: LoadOption
         let content: string | undefined;
         try {
             content = toText(readFile(p));
-        } catch {
+        } catch (e) {
             content = undefined;
+            // No .env is the usual case; one that is there but cannot be read must not pass unnoticed.
+            if ((e as NodeJS.ErrnoException)?.code !== 'ENOENT') ctx.diags.push(fileDiag(p, 'error', 'dotenv-read', readFailure(p, e)));
         }
         if (content !== undefined) {
             result.dotEnvFile = p;
@@ -274,26 +277,21 @@ function loadComposeInner(files: string[] | LoadInputFile[], options: LoadOption
         let decodeErr: { offset: number; message: string; code: string } | undefined;
         if (input.text !== undefined) {
             bytesLen = Buffer.byteLength(input.text, 'utf8');
-            if (bytesLen > maxBytes) {
-                ctx.diags.push(fileDiag(input.path, 'error', 'file-too-large', `file is too large (${bytesLen} bytes; the limit is ${maxBytes} bytes)`));
-                continue;
-            }
+            if (tooLarge(ctx, input.path, bytesLen, maxBytes)) continue;
             const d = decode(input.text);
             text = d.text;
             decodeErr = d.error;
         } else {
             let b: Uint8Array | string;
             try {
-                b = readFile(input.path);
+                b = readFile(input.path, maxBytes);
             } catch (e) {
-                ctx.diags.push(fileDiag(input.path, 'error', 'file-read', `open ${input.path}: ${errText(e)}`));
+                const tooLarge = (e as NodeJS.ErrnoException)?.code === 'EFBIG';
+                ctx.diags.push(fileDiag(input.path, 'error', tooLarge ? 'file-too-large' : 'file-read', readFailure(input.path, e)));
                 continue;
             }
             bytesLen = typeof b === 'string' ? Buffer.byteLength(b, 'utf8') : b.length;
-            if (bytesLen > maxBytes) {
-                ctx.diags.push(fileDiag(input.path, 'error', 'file-too-large', `file is too large (${bytesLen} bytes; the limit is ${maxBytes} bytes)`));
-                continue;
-            }
+            if (tooLarge(ctx, input.path, bytesLen, maxBytes)) continue;
             const d = decode(b);
             text = d.text;
             decodeErr = d.error;
@@ -443,6 +441,22 @@ function dedupe(d: Diagnostic[]): Diagnostic[] {
     });
 }
 
+/** A compose file over the bound, given as text or read, is refused with the bounded reader's sentence. */
+function tooLarge(ctx: Ctx, file: string, bytes: number, maxBytes: number): boolean {
+    try {
+        checkFileSize(file, bytes, maxBytes);
+        return false;
+    } catch (e) {
+        ctx.diags.push(fileDiag(file, 'error', 'file-too-large', (e as Error).message));
+        return true;
+    }
+}
+
+/** `open <file>: <reason>` as the CLI says it, or the bounded reader's own sentence, which names the file. */
+function readFailure(file: string, e: unknown): string {
+    return isFileRefused(e) ? e.message : `open ${file}: ${errText(e)}`;
+}
+
 function errText(e: unknown): string {
     const er = e as NodeJS.ErrnoException;
     if (er && er.code === 'ENOENT') return 'no such file or directory';
@@ -537,7 +551,7 @@ function loaderStage(
                         content = toText(readFile(p));
                     } catch (e) {
                         envOk = false;
-                        ctx.add(src, where, 'error', 'env-file-read', `open ${p}: ${errText(e)}`, false);
+                        ctx.add(src, where, 'error', 'env-file-read', readFailure(p, e), false);
                         return;
                     }
                     try {

@@ -300,7 +300,12 @@ export function parseYamlWithParser(file: string, text: string, limits: Limits):
     if (docs.length === 0) return { source, value: null, ok: true, diagnostics };
     const doc = docs[0];
     if (doc.errors.length > 0) {
-        diagnostics.push(...syntaxDiagnostics(source, doc.errors));
+        // The parser composes nested collections by recursion and reports running out of stack as RESOURCE_EXHAUSTION
+        // at the collection it could not compose: only block nesting far past the depth limit does that (flow nesting
+        // is refused before parsing), so it is the depth limit.
+        const exhausted = doc.errors.find((e) => e.code === 'RESOURCE_EXHAUSTION');
+        if (exhausted) diagnostics.push(source.diagAt([exhausted.pos[0], exhausted.pos[0] + 1], 'error', 'limit-depth', `document nesting depth exceeds ${limits.maxDepth}`));
+        else diagnostics.push(...syntaxDiagnostics(source, doc.errors));
         return { source, value: undefined, ok: false, diagnostics, document: doc };
     }
     for (let i = 1; i < docs.length; i++) {

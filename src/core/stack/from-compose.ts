@@ -2,11 +2,11 @@
  * Compose files → the stack's Engine specs, with every problem as a located diagnostic: the one
  * path both the command line and the editor take before anything touches the engine.
  */
-import * as fs from 'fs';
 import { loadCompose, type LoadInputFile, type LoadResult } from '../compose/load';
 import { ConversionError, convertStack, type StackSpecs } from '../compose/convert';
 import type { Diagnostic } from '../diagnostics';
 import { validateStackName } from './names';
+import { readBoundedFile } from '../bounded-file';
 
 export interface StackFromCompose {
     load: LoadResult;
@@ -20,8 +20,8 @@ interface StackFromComposeOptions {
     env?: Record<string, string | undefined>;
     /** Read a `.env` beside the first compose file for interpolation (default true). */
     dotEnv?: boolean;
-    /** Reads secret and config `file:`s, env_files and `.env` (default: the disk). */
-    readFile?(path: string): Uint8Array;
+    /** Reads the compose files given by path, secret and config `file:`s, env_files and `.env` (default: the bounded reader). */
+    readFile?(path: string, maxBytes?: number): Uint8Array;
 }
 
 /** Compose files by path, or as an editor holds them (text, and its parse when already made). */
@@ -37,7 +37,7 @@ export function stackFromCompose(files: string[] | LoadInputFile[], options: Sta
         const specs = convertStack(load.config, {
             stackName,
             workingDir: load.workingDir,
-            readFile: options.readFile ?? ((path) => fs.readFileSync(path)),
+            readFile: options.readFile ?? ((path) => readBoundedFile(path)),
             env,
             normalizeImages: false,
         });

@@ -5,7 +5,6 @@
  * haproxy.cfg beside the first compose file with fewer slots than the service's replicas.
  * The editor passes its text (and its parse, shared with its lenses); lint passes paths. Both get the same list.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics';
 import type { LoadInputFile } from '../compose/load';
@@ -16,6 +15,7 @@ import { ARCHIVED_DOCKERCLOUD_HAPROXY_ADVICE, checkServerTemplateSlots, isArchiv
 import { stackFromCompose, type StackFromCompose } from './from-compose';
 import { ROTATION_EXTENSION, ROTATION_EXTENSION_KEY } from './rotation';
 import { HAPROXY_CFG } from '../haproxy/cfg-file';
+import { readBoundedFile } from '../bounded-file';
 
 export { HAPROXY_CFG };
 
@@ -28,8 +28,8 @@ interface LintOptions {
     dotEnv?: boolean;
     /** The stack the files deploy to, when known: haproxy.cfg lines then match `tasks.<stack>_<service>` strictly. */
     stackName?: string;
-    /** Reads every other file (secrets, configs, env_file, .env, haproxy.cfg); default: the disk. */
-    readFile?(file: string): Uint8Array;
+    /** Reads every file (compose files by path, secrets, configs, env_file, .env, haproxy.cfg); default: the bounded reader. */
+    readFile?(file: string, maxBytes?: number): Uint8Array;
 }
 
 interface ComposeLint extends StackFromCompose {
@@ -40,7 +40,7 @@ interface ComposeLint extends StackFromCompose {
 }
 
 export function lintCompose(files: string[] | LoadInputFile[], options: LintOptions = {}): ComposeLint {
-    const readFile = options.readFile ?? ((file: string) => fs.readFileSync(file));
+    const readFile = options.readFile ?? readBoundedFile;
     const stack = stackFromCompose(files, { stackName: options.stackName ?? LINT_STACK_NAME, env: options.env, dotEnv: options.dotEnv, readFile });
     const diagnostics = [...stack.diagnostics];
     const placements = stack.load.files.map((file) => ({ file, placement: placementOf(stack, file) }));
@@ -54,8 +54,19 @@ export function lintCompose(files: string[] | LoadInputFile[], options: LintOpti
         let cfgText: string | undefined;
         try {
             cfgText = new TextDecoder('utf-8').decode(readFile(cfgFile));
-        } catch {
+        } catch (error) {
             cfgText = undefined;
+            // Most stacks have none; one that is there but refused (too large, not a regular file) is said.
+            const code = (error as NodeJS.ErrnoException)?.code;
+            if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+                diagnostics.push({
+                    file: first.file,
+                    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+                    severity: 'warning',
+                    code: 'haproxy-cfg-read',
+                    message: `${HAPROXY_CFG} beside this file was not read: ${error instanceof Error ? error.message : String(error)}`,
+                });
+            }
         }
         if (cfgText !== undefined) {
             haproxyCfg = cfgFile;

@@ -1,8 +1,8 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import * as vscode from 'vscode';
 import type { Diagnostic as CoreDiagnostic, Range as CoreRange } from '../../core/diagnostics';
+import { checkFileSize, readBoundedFile } from '../../core/bounded-file';
 import { HAPROXY_CFG } from '../../core/haproxy/cfg-file';
 import { stackNameProblem } from '../../core/stack/names';
 import type { ExtensionServices } from '../services';
@@ -190,12 +190,16 @@ function isHaproxyCfg(uri: vscode.Uri): boolean {
 }
 
 /**
- * The text of a file for the lint: the open editor's when there is one (unsaved edits count), else the disk's.
- * Synchronous, as the loader reads env files: the files read are small and local.
+ * The text of a file for the lint: the open editor's when there is one (unsaved edits count), else the disk's, read
+ * as the command line reads it (bounded, regular files only: src/core/bounded-file.ts). Synchronous, as the loader
+ * reads env files: the files read are small and local.
  */
-export function readOpenOrDisk(file: string): Uint8Array {
+export function readOpenOrDisk(file: string, maxBytes?: number): Uint8Array {
     const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === file);
-    return open ? new TextEncoder().encode(open.getText()) : fs.readFileSync(file);
+    if (!open) return readBoundedFile(file, maxBytes);
+    const bytes = new TextEncoder().encode(open.getText());
+    checkFileSize(file, bytes.length, maxBytes);
+    return bytes;
 }
 
 const SEVERITY: Record<CoreDiagnostic['severity'], vscode.DiagnosticSeverity> = {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { CancelledError } from '../../../core/cancellation';
 import { applyDeploy, prepareDeploy, touchedServices } from '../../../core/stack/deploy';
+import { readBoundedFile } from '../../../core/bounded-file';
 import { stackFromCompose } from '../../../core/stack/from-compose';
 import { describePlan, planIsEmpty, RESOLVE_IMAGE_MODES, type DeployPlan, type ResolveImageMode } from '../../../core/stack/plan';
 import { validateStackName } from '../../../core/stack/names';
@@ -86,7 +87,7 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
         limit: vscode.workspace.getConfiguration('swarmStacks.history').get<number>('limit', 10),
         version: String((services.context.extension.packageJSON as { version?: unknown }).version ?? ''),
         deployedBy: deployedByHere(process.env),
-        composeHash: composeContentHash([await vscode.workspace.fs.readFile(uri)]),
+        composeHash: composeContentHash([readBoundedFile(uri.fsPath)]),
     };
     await withCancellableProgress(vscode.l10n.t('Deploying stack {0}', stackName), async (report, signal) => {
         const result = await applyDeploy(engine, plan, {
