@@ -177,6 +177,14 @@ describe('the secret fingerprint key file (core/stack/fingerprint-key-node.ts)',
         assert.throws(() => loadFingerprintKey(io), /is not a regular file/);
     });
 
+    it('a folder that cannot be made is one sentence naming the key file and SWARM_STACKS_CONFIG_DIR', () => {
+        // A file where the folder should be: refused to every user, root included.
+        fs.writeFileSync(path.join(dir, 'occupied'), '');
+        const io = nodeFingerprintKeyIo({ SWARM_STACKS_CONFIG_DIR: path.join(dir, 'occupied', 'swarm-stacks') });
+        const file = path.join(dir, 'occupied', 'swarm-stacks', KEY_FILE_NAME);
+        assert.throws(() => loadFingerprintKey(io), (error: Error) => error.message === `the secret fingerprint key ${file} could not be created (ENOTDIR): set SWARM_STACKS_CONFIG_DIR to a folder this user may write`);
+    });
+
     it('two runs creating it at once agree on one key', () => {
         let stored: string | undefined;
         const racing: FingerprintKeyIo = {

@@ -29,7 +29,8 @@ export function nodeFingerprintKeyIo(env: Readonly<Record<string, string | undef
             try {
                 stat = fs.lstatSync(file);
             } catch (error) {
-                if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+                // No such file, or no such folder (a file where a folder of the path should be): no key yet.
+                if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
                 throw error;
             }
             // A regular file only: a link could point the key at something another user controls.

@@ -80,12 +80,19 @@ export interface FingerprintKeyIo {
 
 /** Reads the key, creating it on first use; a file that is not a key, or that others may read, is refused with a sentence. */
 export function loadFingerprintKey(io: FingerprintKeyIo): FingerprintKey {
-    let read = io.read();
+    let read = readKeyFile(io);
     if (!read) {
         const text = `${Buffer.from(io.randomBytes(KEY_BYTES)).toString('hex')}\n`;
+        let created: boolean;
+        try {
+            created = io.createExclusive(text);
+        } catch (error) {
+            const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+            throw new Error(`the secret fingerprint key ${io.location} could not be created (${reason}): set SWARM_STACKS_CONFIG_DIR to a folder this user may write`);
+        }
         // Another run may have created it meanwhile: then that one is the key.
-        if (io.createExclusive(text)) return fingerprintKey(Buffer.from(text.trim(), 'hex'));
-        read = io.read();
+        if (created) return fingerprintKey(Buffer.from(text.trim(), 'hex'));
+        read = readKeyFile(io);
         if (!read) throw new Error(`the secret fingerprint key ${io.location} could not be created`);
     }
     // As ssh with a private key: a key others may read is no longer this user's alone.
@@ -99,6 +106,17 @@ export function loadFingerprintKey(io: FingerprintKeyIo): FingerprintKey {
         throw new Error(`${io.location} is not a secret fingerprint key (64 hex digits): remove it to have a new key made, or copy the key file of another machine there`);
     }
     return fingerprintKey(Buffer.from(hex, 'hex'));
+}
+
+/** io.read, its system errors (a folder this user may not read) in one sentence naming the file. */
+function readKeyFile(io: FingerprintKeyIo): ReturnType<FingerprintKeyIo['read']> {
+    try {
+        return io.read();
+    } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === undefined) throw error;
+        throw new Error(`the secret fingerprint key ${io.location} could not be read (${code})`);
+    }
 }
 
 /** A source that loads the key once, on first use. */
