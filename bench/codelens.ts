@@ -1,10 +1,9 @@
 /**
- * What the compose editor support costs per keystroke: the CodeLens placement from the light scan of the text (run by
- * VS Code on every edit), and the live diagnostics: the one parse of the document version and the validation on it,
- * which is exactly `swarm-stacks lint` (run ~300 ms after the last edit), for generated compose files of 10, 100 and
- * 500 services. The diagnostics are timed twice: when the file is opened (the whole text read, by the block reader
- * where the layout allows, as here, else by the yaml parser; the parser's own time is printed beside it), and for each
- * edit after that (one service changed: the editor's parse by pieces re-parses that service only, then the lint runs).
+ * What the compose editor support costs per keystroke, for generated compose files of 10, 100 and 500 services: the
+ * one parse of a document version (yaml-source.ts), the CodeLens placement read from it (asked by VS Code on every
+ * edit), and the live diagnostics, which lint that parse exactly as `swarm-stacks lint` does (run ~300 ms after the
+ * last edit). Timed when the file is opened (the whole text read) and for each edit after that (one service changed:
+ * the parse, with the previous version's at hand, reads that service again and keeps the others).
  *
  *   npx tsc -p . && node out/bench/codelens.js [runs]
  *
@@ -12,6 +11,7 @@
  * same package builds) into dist/ for the run. Prints figures (median, min and max of N runs after warm-up) and the
  * ratio to the 10-service file; it asserts nothing about time. Plain core code: no VS Code, no engine.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -80,6 +80,17 @@ function median(values: number[]): number {
 
 const ms = (n: number): string => `${n.toFixed(2)} ms`;
 
+/** Median wall time of `node -e 0`, started afresh `runs` times. */
+function bareNodeStart(runs: number): number {
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+        const start = performance.now();
+        spawnSync(process.execPath, ['-e', '0']);
+        times.push(performance.now() - start);
+    }
+    return median(times);
+}
+
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /** bench/editor-core.ts bundled as the extension's bundles are (scripts/build.mjs): what a user's editor runs. */
@@ -109,16 +120,16 @@ interface Row {
     size: number;
     bytes: number;
     lines: number;
-    placement: Figures;
+    /** The whole text read at once, as when the file is opened. */
     parse: Figures;
-    /** The `yaml` package's parse of the same text (what the block reader spares where it reads the text). */
-    parser: Figures;
-    /** Whether the block reader read the text (else the parse is the parser's). */
-    blockRead: boolean;
+    /** The lenses placed from a parse (what the CodeLens request adds to the version's parse). */
+    placement: Figures;
+    /** The lint of the parse: schema, loader checks and conversion. */
     validation: Figures;
-    /** Parse of an edited version by pieces (one service changed) plus the lint: the diagnostics per edit. */
-    edit: Figures;
+    /** Per edit: the parse of the edited version with the previous one at hand, then the lenses; then the lint. */
     editParse: Figures;
+    editLenses: Figures;
+    edit: Figures;
     diagnostics: number;
     lenses: number;
 }
@@ -126,72 +137,74 @@ interface Row {
 async function main(): Promise<void> {
     const runs = Math.max(1, Number(process.argv[2]) || 15);
     const sizes = [10, 100, 500];
-    const { DEFAULT_LIMITS, YamlPieces, lintParsedCompose, parseYamlSource, parseYamlWithParser, placeParsedCompose, readBlockYaml, scanComposePlacement } = await shippedEditorCore();
+    const { DEFAULT_LIMITS, lintParsedCompose, parseYamlSource, placeParsedCompose } = await shippedEditorCore();
     // A path in a folder that does not exist: no .env, no env_file to read; only the text is measured.
     const file = path.join(os.tmpdir(), 'swarm-stacks-bench-nonexistent', 'docker-compose.yml');
     const env = { HOME: os.homedir() };
     const rows: Row[] = [];
     for (const size of sizes) {
         const text = generateCompose(size);
-        // As the editor does (src/vscode/composeAssociations.ts, src/vscode/diagnostics): the lenses read the light
-        // scan of the text (the parse only where the scan gives up); the diagnostics parse the version once and lint it.
-        const placement = measure(runs, () => scanComposePlacement(text) ?? placeParsedCompose(parseYamlSource(file, text)));
+        // As the editor does (src/vscode/composeAssociations.ts, src/vscode/diagnostics): one parse per document
+        // version, which the lenses are placed from and the diagnostics lint.
         const parse = measure(runs, () => parseYamlSource(file, text));
-        const parser = measure(runs, () => parseYamlWithParser(file, text, DEFAULT_LIMITS));
         const parsed = parseYamlSource(file, text);
+        // A placement is kept per parse: each run places on a parse of its own (the same reading).
+        const placement = measure(runs, () => placeParsedCompose({ ...parsed }));
         const validation = measure(runs, () => lintParsedCompose(parsed, { env }));
-        const placed = scanComposePlacement(text) ?? placeParsedCompose(parsed);
         // Edits as a user makes them: the replicas of the middle service typed one way, then back; each version is
-        // parsed by pieces against the previous one, as the editor keeps them per document.
+        // parsed with the previous version's parse at hand, as the editor keeps it per document.
         const middle = `  svc${Math.floor(size / 2)}:\n`;
         const at = text.indexOf('      replicas: ', text.indexOf(middle));
         const versions = [text, `${text.slice(0, at)}      replicas: 99${text.slice(text.indexOf('\n', at))}`];
-        const pieces = new YamlPieces();
-        parseYamlSource(file, text, DEFAULT_LIMITS, pieces);
         let version = 0;
-        const editParse = measure(runs, () => parseYamlSource(file, versions[++version % 2], DEFAULT_LIMITS, pieces));
-        const edit = measure(runs, () => lintParsedCompose(parseYamlSource(file, versions[++version % 2], DEFAULT_LIMITS, pieces), { env }));
-        if (pieces.counts.whole > 0) throw new Error(`the edited versions were parsed whole (${JSON.stringify(pieces.counts)})`);
+        let previous = parsed;
+        const nextVersion = (): typeof parsed => (previous = parseYamlSource(file, versions[++version % 2], DEFAULT_LIMITS, previous));
+        const editParse = measure(runs, nextVersion);
+        const editLenses = measure(runs, () => placeParsedCompose(nextVersion()));
+        const edit = measure(runs, () => lintParsedCompose(nextVersion(), { env }));
+        // The edit must really have kept the other services (the same values, not read again).
+        const firstService = (p: typeof parsed): unknown => (p.value as { services: Record<string, unknown> }).services.svc0;
+        if (firstService(nextVersion()) !== firstService(nextVersion())) throw new Error('an edited version was read whole');
         rows.push({
             size,
             bytes: Buffer.byteLength(text),
             lines: text.split('\n').length,
-            placement,
             parse,
-            parser,
-            blockRead: readBlockYaml(text, DEFAULT_LIMITS) !== undefined,
+            placement,
             validation,
-            edit,
             editParse,
+            editLenses,
+            edit,
             diagnostics: lintParsedCompose(parsed, { env }).diagnostics.length,
-            lenses: 1 + placed.services.length * 4,
+            lenses: 1 + placeParsedCompose(parsed).services.length * 4,
         });
     }
     const base = rows[0];
     console.log(`Compose editor support: median of ${runs} runs (after warm-up), Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}`);
+    console.log(`node -e 0 in the same run (the floor of any command written in Node): ${ms(bareNodeStart(7))}, load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
     console.log('');
-    const header = ['services', 'lines', 'bytes', 'lenses (scan)', '(min-max)', 'cpu', 'x vs 10', 'parse', 'cpu', 'yaml parser', 'lint on the parse', '(min-max)', 'cpu', 'diagnostics at open', 'cpu', 'edit: parse by pieces', 'cpu', 'diagnostics per edit', '(min-max)', 'cpu', 'diags'];
+    const header = ['services', 'lines', 'bytes', 'parse (open)', 'cpu', 'lenses on it', 'cpu', 'lint on it', 'cpu', 'diagnostics at open', 'cpu', 'edit: parse', 'cpu', 'lenses per edit', '(min-max)', 'cpu', 'diagnostics per edit', '(min-max)', 'cpu', 'x vs 10', 'diags'];
     const table = rows.map((r) => [
         String(r.size),
         String(r.lines),
         String(r.bytes),
-        ms(r.placement.median),
-        `${r.placement.min.toFixed(2)}-${r.placement.max.toFixed(2)}`,
-        ms(r.placement.cpu),
-        `${(r.placement.median / base.placement.median).toFixed(1)}x`,
-        `${ms(r.parse.median)}${r.blockRead ? '' : ' (parser)'}`,
+        ms(r.parse.median),
         ms(r.parse.cpu),
-        ms(r.parser.median),
+        ms(r.placement.median),
+        ms(r.placement.cpu),
         ms(r.validation.median),
-        `${r.validation.min.toFixed(2)}-${r.validation.max.toFixed(2)}`,
         ms(r.validation.cpu),
         ms(r.parse.median + r.validation.median),
         ms(r.parse.cpu + r.validation.cpu),
         ms(r.editParse.median),
         ms(r.editParse.cpu),
+        ms(r.editLenses.median),
+        `${r.editLenses.min.toFixed(2)}-${r.editLenses.max.toFixed(2)}`,
+        ms(r.editLenses.cpu),
         ms(r.edit.median),
         `${r.edit.min.toFixed(2)}-${r.edit.max.toFixed(2)}`,
         ms(r.edit.cpu),
+        `${(r.edit.median / base.edit.median).toFixed(1)}x`,
         String(r.diagnostics),
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
@@ -202,11 +215,11 @@ async function main(): Promise<void> {
     console.log('');
     const last = rows[rows.length - 1];
     console.log(
-        `${last.size} services: ${ms(last.placement.median)} to place ${last.lenses} lenses on each edit; ` +
-            `${ms(last.edit.median)} for the live diagnostics of each edit (parse by pieces ${ms(last.editParse.median)} + lint), ` +
-            `${ms(last.parse.median + last.validation.median)} when the file is opened (parse ${ms(last.parse.median)}${last.blockRead ? ' by the block reader' : ' by the yaml parser'}, ` +
-            `where the yaml parser alone takes ${ms(last.parser.median)}, + lint ${ms(last.validation.median)}); ` +
-            'debounced 300 ms after the last keystroke, in the extension host, not the UI thread.',
+        `${last.size} services: per edit, ${ms(last.editLenses.median)} to parse the version and place ${last.lenses} lenses, ` +
+            `${ms(last.edit.median)} for its diagnostics (parse ${ms(last.editParse.median)} + lint); ` +
+            `when the file is opened, ${ms(last.parse.median + last.placement.median)} for the lenses and ${ms(last.parse.median + last.validation.median)} for the diagnostics ` +
+            `(parse ${ms(last.parse.median)} + lint ${ms(last.validation.median)}); ` +
+            'the diagnostics run 300 ms after the last keystroke, in the extension host, not the UI thread.',
     );
 }
 

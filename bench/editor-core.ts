@@ -3,7 +3,5 @@
  * extension ships with (scripts/build.mjs), so that it times the code a user runs.
  */
 export { placeParsedCompose } from '../src/core/compose/lens-placement';
-export { scanComposePlacement } from '../src/core/compose/lens-scan';
-export { readBlockYaml } from '../src/core/compose/yaml-block';
-export { DEFAULT_LIMITS, parseYamlSource, parseYamlWithParser, YamlPieces } from '../src/core/compose/yaml-source';
+export { DEFAULT_LIMITS, parseYamlSource } from '../src/core/compose/yaml-source';
 export { lintParsedCompose } from '../src/core/stack/lint';

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { ComposePlacement, ServicePlacement } from '../core/compose/lens-placement';
-import { scanComposePlacement } from '../core/compose/lens-scan';
-import type { ParsedYaml, YamlPieces } from '../core/compose/yaml-source';
+import type { ParsedYaml } from '../core/compose/yaml-source';
 import { substitute } from '../core/compose/interpolate';
 import { associateStack, declaredReplicas, type FileService, type StackAssociation } from '../core/stack/compose-live';
 import type { StackSummary } from '../core/swarm-snapshot';
@@ -21,13 +20,13 @@ interface DeclaredService {
  * Which stack each compose file is, for the CodeLens, the tree and the commands: the remembered name (a deploy or a
  * choice from this workspace), else learned from the live swarm (`associateStack`). A single match is remembered,
  * so a file opened in a fresh window keeps its stack once learned. Also the one cache per document version of
- * the placement (lenses, tree, commands) and of the YAML parse (diagnostics): the placement comes from the light
- * scan of the text (lens-scan.ts), and from that same parse where the scan gives up, so a version is parsed once.
+ * the YAML parse, which the diagnostics read and the placement (lenses, tree, commands) is read from: a version is
+ * parsed once, with the previous version's parse at hand (an edit in one service reads that service again).
  */
 export class ComposeAssociations implements vscode.Disposable {
     private readonly versions = new Map<string, { version: number; parsed?: ParsedYaml; placement?: ComposePlacement }>();
-    /** Per document, its pieces parsed in earlier versions: an edit re-parses only the pieces it changed. */
-    private readonly pieces = new Map<string, YamlPieces>();
+    /** Per document, the parse of its last version parsed: the next version's parse reuses what the edit left. */
+    private readonly lastParsed = new Map<string, ParsedYaml>();
     private readonly subscriptions: vscode.Disposable[] = [];
 
     constructor(
@@ -37,7 +36,7 @@ export class ComposeAssociations implements vscode.Disposable {
         this.subscriptions.push(
             vscode.workspace.onDidCloseTextDocument((document) => {
                 this.versions.delete(document.uri.toString());
-                this.pieces.delete(document.uri.toString());
+                this.lastParsed.delete(document.uri.toString());
             }),
         );
     }
@@ -46,12 +45,9 @@ export class ComposeAssociations implements vscode.Disposable {
     placementOf(document: vscode.TextDocument): ComposePlacement {
         const entry = this.entryOf(document);
         if (!entry.placement) {
-            entry.placement = scanComposePlacement(document.getText());
-            if (!entry.placement) {
-                // The parser's placement: its module (and the YAML parser) loads on first need.
-                const { placeParsedCompose } = require('../core/compose/lens-placement') as typeof import('../core/compose/lens-placement');
-                entry.placement = placeParsedCompose(this.parsedOf(document));
-            }
+            // Its module (and the YAML parser) loads on first need, not at activation.
+            const { placeParsedCompose } = require('../core/compose/lens-placement') as typeof import('../core/compose/lens-placement');
+            entry.placement = placeParsedCompose(this.parsedOf(document));
         }
         return entry.placement;
     }
@@ -60,12 +56,11 @@ export class ComposeAssociations implements vscode.Disposable {
     parsedOf(document: vscode.TextDocument): ParsedYaml {
         const entry = this.entryOf(document);
         if (!entry.parsed) {
-            const { parseYamlSource, DEFAULT_LIMITS, YamlPieces } = require('../core/compose/yaml-source') as typeof import('../core/compose/yaml-source');
+            const { parseYamlSource, DEFAULT_LIMITS } = require('../core/compose/yaml-source') as typeof import('../core/compose/yaml-source');
             const file = document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.path;
             const key = document.uri.toString();
-            let pieces = this.pieces.get(key);
-            if (!pieces) this.pieces.set(key, (pieces = new YamlPieces()));
-            entry.parsed = parseYamlSource(file, document.getText(), DEFAULT_LIMITS, pieces);
+            entry.parsed = parseYamlSource(file, document.getText(), DEFAULT_LIMITS, this.lastParsed.get(key));
+            this.lastParsed.set(key, entry.parsed);
         }
         return entry.parsed;
     }
@@ -131,7 +126,7 @@ export class ComposeAssociations implements vscode.Disposable {
     dispose(): void {
         for (const s of this.subscriptions) s.dispose();
         this.versions.clear();
-        this.pieces.clear();
+        this.lastParsed.clear();
     }
 }
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { loadCompose } from '../../src/core/compose/load';
-import { DEFAULT_LIMITS, YamlPieces, parseYamlSource } from '../../src/core/compose/yaml-source';
+import { DEFAULT_LIMITS, parseYamlSource, type ParsedYaml } from '../../src/core/compose/yaml-source';
 
 /** `services.web.labels` with `levels` block mappings nested in it, each indented one more space. */
 function nestedMappings(levels: number): string {
@@ -30,11 +30,12 @@ describe('block nesting far past the depth limit', () => {
         assert.ok(result.diagnostics.some((d) => d.code === 'limit-depth'), JSON.stringify(result.diagnostics.slice(0, 3)));
     });
 
-    it('the editor\'s parse by pieces gives the same, on opening and after an edit', () => {
-        const pieces = new YamlPieces();
+    it('the editor\'s parse per edit gives the same, on opening and after an edit', () => {
         const text = nestedMappings(1_000);
+        let previous: ParsedYaml | undefined = parseYamlSource('/tmp/deep.yml', 'services:\n  web:\n    image: nginx\n');
         for (const version of [text, text.replace('image: nginx', 'image: nginx:1')]) {
-            const parsed = parseYamlSource('/tmp/deep.yml', version, DEFAULT_LIMITS, pieces);
+            const parsed: ParsedYaml = parseYamlSource('/tmp/deep.yml', version, DEFAULT_LIMITS, previous);
+            previous = parsed;
             assert.deepEqual(
                 parsed.diagnostics.map((d) => [d.code, d.message]),
                 [['limit-depth', 'document nesting depth exceeds 64']],

@@ -37,7 +37,7 @@ const errors = (d: Diagnostic[]) => d.filter((x) => x.severity === 'error');
 const messages = (d: Diagnostic[]) => errors(d).map((x) => x.message);
 
 describe('compose load: docker/cli full-example.yml', function () {
-    // schema compilation takes a few hundred ms per version; generous for busy machines
+    // generous for busy machines
     this.timeout(30_000);
     const file = path.join(CLI, 'full-example.yml');
     const golden = JSON.parse(fs.readFileSync(path.join(CLI, 'testdata', 'full-example.json.golden'), 'utf8'));
@@ -141,21 +141,10 @@ describe('compose load: docker/cli full-example.yml', function () {
         // unknown deeper path → nearest parent
         assert.strictEqual(res.locate(['services', 'foo', 'deploy', 'nope'])!.range.start.line + 1, 49);
     });
-
-    it('loads in reasonable time (measured)', function () {
-        this.timeout(30_000);
-        loadCompose([file], { env, dotEnv: false }); // warm
-        const t = process.hrtime.bigint();
-        const n = 10;
-        for (let i = 0; i < n; i++) loadCompose([file], { env, dotEnv: false });
-        const ms = Number(process.hrtime.bigint() - t) / 1e6 / n;
-        console.log(`      full-example.yml: ${ms.toFixed(1)} ms per load`);
-        assert.ok(ms < 1000, `${ms} ms`);
-    });
 });
 
 describe('compose load: environment (docker/cli `cli/compose/loader/loader.go`) and .env', function () {
-    // schema compilation takes a few hundred ms per version; generous for busy machines
+    // generous for busy machines
     this.timeout(30_000);
     const compose = `services:
   web:
@@ -226,7 +215,7 @@ describe('compose load: environment (docker/cli `cli/compose/loader/loader.go`) 
 });
 
 describe('compose load: versions (docker/cli `cli/compose/schema/schema.go`)', function () {
-    // schema compilation takes a few hundred ms per version; generous for busy machines
+    // generous for busy machines
     this.timeout(30_000);
     const body = 'services:\n  web:\n    image: nginx\n';
     const cases: [string, string | RegExp | undefined, string][] = [
@@ -271,7 +260,7 @@ describe('compose load: versions (docker/cli `cli/compose/schema/schema.go`)', f
 });
 
 describe('compose load: YAML value semantics (go-yaml v3)', function () {
-    // schema compilation takes a few hundred ms per version; generous for busy machines
+    // generous for busy machines
     this.timeout(30_000);
     it('octal / hex / binary ints as Go ParseInt(s, 0, 64)', () => {
         const r = load(`services:
@@ -315,7 +304,7 @@ services:
 });
 
 describe('compose load: schema messages (cli/compose/schema wording)', function () {
-    // schema compilation takes a few hundred ms per version; generous for busy machines
+    // generous for busy machines
     this.timeout(30_000);
     const cases: [string, string][] = [
         ['services:\n  web:\n    image: nginx\n    ports: ["8000:8000/http"]\n', "services.web.ports.0 Does not match format 'ports'"],
@@ -355,7 +344,7 @@ describe('compose load: schema messages (cli/compose/schema wording)', function 
 });
 
 describe('compose load: loader errors and extra checks', function () {
-    // schema compilation takes a few hundred ms per version; generous for busy machines
+    // generous for busy machines
     this.timeout(30_000);
     it('forbidden keys: fatal, located, CLI text', () => {
         const r = load('services:\n  web:\n    image: nginx\n    volumes_from: [db]\n    cpu_shares: 2\n');
@@ -417,7 +406,7 @@ describe('compose load: loader errors and extra checks', function () {
 });
 
 describe('compose load: multi-file merge (docker/cli cli/compose/loader/merge.go, merge_test.go cases with own inputs)', function () {
-    // schema compilation takes a few hundred ms per version; generous for busy machines
+    // generous for busy machines
     this.timeout(30_000);
     const base = (svc: string, top = '') => `services:\n  web:\n${svc}${top}`;
     const merge = (a: string, b: string, opts: LoadOptions = {}) => {
@@ -521,37 +510,25 @@ describe('compose load: multi-file merge (docker/cli cli/compose/loader/merge.go
     });
 });
 
-describe('validateComposeText and timing', function () {
-    // schema compilation takes a few hundred ms per version; generous for busy machines
+describe('validateComposeText', function () {
+    // generous for busy machines
     this.timeout(30_000);
     const typical = fs.readFileSync(path.join(CLI, 'full-example.yml'), 'utf8');
-    it('returns diagnostics only, never throws, fast for a typical file', () => {
-        validateComposeText('/w/c.yml', typical, { env: {}, dotEnv: false, readFile: mem({}) }); // warm (schema compile)
-        const small = 'services:\n  web:\n    image: nginx:1.25\n    ports: ["8080:80"]\n    deploy: {replicas: 2}\n  db:\n    image: postgres:16\n    environment: {POSTGRES_PASSWORD_FILE: /run/secrets/pw}\n    secrets: [pw]\nsecrets:\n  pw: {file: ./pw.txt}\n';
-        const t = process.hrtime.bigint();
-        for (let i = 0; i < 20; i++) validateComposeText('/w/c.yml', small, { env: {}, dotEnv: false });
-        const ms = Number(process.hrtime.bigint() - t) / 1e6 / 20;
-        console.log(`      typical small file: ${ms.toFixed(2)} ms per validateComposeText`);
-        assert.ok(ms < 50, `${ms} ms`);
+    it('returns diagnostics only, never throws', () => {
+        assert.doesNotThrow(() => validateComposeText('/w/c.yml', typical, { env: {}, dotEnv: false, readFile: mem({}) }));
         const d = validateComposeText('/w/c.yml', 'services: {web: {image: nginx, tty: nope}}', { env: {}, dotEnv: false });
         assert.deepStrictEqual(d.map((x) => x.message), ['services.web.tty must be a boolean']);
     });
-    it('a 500-service file loads (measured)', function () {
-        // the time is dominated by the `yaml` parser itself; the bound is loose for loaded CI machines
+    it('a 500-service file loads (its time: bench/codelens.ts)', function () {
         this.timeout(30_000);
         let text = 'version: "3.13"\nservices:\n';
         for (let i = 0; i < 500; i++) {
             text += `  svc${i}:\n    image: registry.example.com/app${i}:1.0\n    environment: {A: "1", B: "${i}"}\n    ports: ["${10000 + i}:80"]\n    networks: [front]\n    deploy:\n      replicas: 2\n      resources: {limits: {cpus: "0.5", memory: 256M}}\n      update_config: {parallelism: 1, delay: 10s}\n    healthcheck: {test: ["CMD", "true"], interval: 30s}\n`;
         }
         text += 'networks:\n  front: {}\n';
-        loadCompose([{ path: '/w/big.yml', text }], { env: {}, dotEnv: false });
-        const t = process.hrtime.bigint();
         const r = loadCompose([{ path: '/w/big.yml', text }], { env: {}, dotEnv: false });
-        const ms = Number(process.hrtime.bigint() - t) / 1e6;
-        console.log(`      500-service file (${text.length} bytes): ${ms.toFixed(1)} ms`);
         assert.deepStrictEqual(errors(r.diagnostics), []);
         assert.strictEqual(Object.keys(r.config!.services).length, 500);
-        assert.ok(ms < 10_000, `${ms} ms`);
     });
     it('formatDiagnostic is file:line:col: severity: message (1-based)', () => {
         assert.strictEqual(

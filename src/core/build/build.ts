@@ -1,7 +1,7 @@
 /**
  * One image build, shared by the editor command, the command line and the tests: the context (./context.ts) sent to
  * the engine's `POST /build`, its messages read by ./progress.ts. The engine is any object with the Docker door's
- * `buildImage` shape, so this file imports neither vscode nor dockerode.
+ * `buildImage` shape, so this file imports neither vscode nor the Docker client.
  */
 import { CancelledError } from '../cancellation';
 import { createBuildContext, type BuildContext } from './context';

@@ -4,7 +4,7 @@
  * (docker/cli `cli/command/image/build/dockerignore.go`, moby/go-archive `TarWithOptions`): the Dockerfile and
  * `.dockerignore` are sent even when a rule excludes them, a directory is skipped whole when it is excluded and no
  * `!` exception starts with its path, and a Dockerfile outside the folder is added under a hidden name.
- * Node `fs` only: no vscode, no dockerode.
+ * Node `fs` only: no vscode, no Docker client.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';

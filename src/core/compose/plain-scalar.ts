@@ -1,7 +1,6 @@
 /**
  * What a plain YAML scalar means to the loader: go-yaml v3's resolution of untagged plain scalars when decoding
- * into `interface{}` (`resolve.go`), as the docker CLI reads compose files. Its own module (no YAML parser) so
- * that the editor's light scan of a compose file (lens-scan.ts) reads values exactly as the loader does.
+ * into `interface{}` (`resolve.go`), as the docker CLI reads compose files.
  */
 const FLOAT_RE = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 
@@ -21,7 +20,8 @@ function goParseIntBase0(s: string): number | bigint | undefined {
         if (!neg && big <= 18446744073709551615n) return Number(big);
         return undefined;
     }
-    return Number.isSafeInteger(Number(big)) ? Number(big) : Number(big);
+    // Beyond 2^53 the value is rounded, as a JSON number would be (the loader's values are JSON-like).
+    return Number(big);
 }
 
 /** Resolve a plain scalar as go-yaml v3 does. */

@@ -6,7 +6,7 @@
  *  - parseNanoCpus    ≙ docker/cli `opts.ParseCPUs`        (deploy.resources.*.cpus → NanoCPUs)
  *
  * Every function throws an `Error` whose message is the Go error text.
- * Plain TypeScript; no vscode / dockerode import (src/core rule).
+ * Plain TypeScript; no vscode or Docker client import (src/core rule).
  */
 
 const NS_UNITS: Record<string, bigint> = {

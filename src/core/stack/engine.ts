@@ -1,6 +1,6 @@
 /**
  * What the stack engine needs from a Docker client. The Docker door's client satisfies it; the core
- * stays free of dockerode and can be driven by any implementation.
+ * stays free of the Engine API client and can be driven by any implementation.
  */
 import type { Config, ConfigSpec, DistributionInspect, Network, NetworkCreateRequest, Node, NodeSpec, Secret, SecretSpec, Service, ServiceSpec, Task } from '../specs';
 

@@ -9,7 +9,6 @@ import * as path from 'path';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics';
 import type { LoadInputFile } from '../compose/load';
 import { placeParsedCompose, type ComposePlacement } from '../compose/lens-placement';
-import { scanComposePlacement } from '../compose/lens-scan';
 import type { ParsedYaml } from '../compose/yaml-source';
 import { ARCHIVED_DOCKERCLOUD_HAPROXY_ADVICE, checkServerTemplateSlots, isArchivedDockercloudHaproxy, type ComposeLike } from '../haproxy/generate';
 import { stackFromCompose, type StackFromCompose } from './from-compose';
@@ -81,14 +80,11 @@ export function lintParsedCompose(parsed: ParsedYaml, options: LintOptions = {})
     return lintCompose([{ path: parsed.source.file, text: parsed.source.text, parsed }], options);
 }
 
-/**
- * Where the file's services are written: the light scan where it can tell (it then gives what the parser's
- * placement gives, and it does not need the parser's nodes, which a parse by pieces makes only when asked).
- */
+/** Where the file's services are written, from the parse the load read (the editor's lenses read the same one). */
 function placementOf(stack: StackFromCompose, file: string): ComposePlacement {
     const parsed = stack.load.parsed.get(file);
     if (!parsed) return { services: [], partial: true };
-    return (parsed.ok ? scanComposePlacement(parsed.source.text) : undefined) ?? placeParsedCompose(parsed);
+    return placeParsedCompose(parsed);
 }
 
 /** `x-swarm-stacks: { rotate-configs: … }` that is not a boolean would silently leave rotation off: say so. */

@@ -1,5 +1,5 @@
-// Compose texts and the edits a user makes to them, shared by the tests that compare a faster reading of YAML with
-// the parser's (yaml-pieces, yaml-block): every YAML fixture, and deterministic edits that can be replayed.
+// Compose texts and the edits a user makes to them, for the tests that compare the editor's parse per edit with a
+// whole parse (yaml-source-edits): every YAML fixture, and deterministic edits that can be replayed.
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ParsedYaml } from '../../../src/core/compose/yaml-source';
@@ -54,14 +54,14 @@ export function edit(text: string, next: () => number, typed = ' :#"[{x'): strin
     return lines.join('\n');
 }
 
-/** Everything a reader of a parse can see (and, with `stats`, what the walk counted). */
-export function seen(parsed: ParsedYaml & { stats?: unknown }, stats = false): unknown {
+/** Everything a reader of a parse can see. */
+export function seen(parsed: ParsedYaml): unknown {
     return {
         ok: parsed.ok,
         value: parsed.value,
+        recovered: parsed.recovered,
         diagnostics: parsed.diagnostics,
         locs: [...parsed.source.locs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
         lines: parsed.source.lineCounter.lineStarts,
-        ...(stats ? { stats: parsed.stats } : {}),
     };
 }
