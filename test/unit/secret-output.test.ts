@@ -13,7 +13,6 @@ import { gunzipSync } from 'node:zlib';
 import type { ConfigSpec, SecretSpec, Service, ServiceSpec } from '../../src/core/specs';
 import { runCliCaptured, scriptedEmptySwarm } from './support/cli';
 // Registers diff and history (the command line's entry loads these modules).
-import '../../src/cli/history-verbs';
 
 const SECRET_TEXT = 'hunter2-correct-horse-748201';
 const SECRET_BASE64 = Buffer.from(SECRET_TEXT).toString('base64');
