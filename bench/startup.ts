@@ -130,7 +130,7 @@ async function main(): Promise<void> {
                 await timeOnce(row.ours, proxied);
                 const requests = proxy.take().map((r) => `${r.method} ${r.path}`);
                 row.requests = requests.length;
-                if (requests.some((line) => !line.startsWith('GET '))) throw new Error(`${row.work} sent more than reads: ${requests.join(', ')}`);
+                if (requests.some((line) => !/^(GET|HEAD) /.test(line))) throw new Error(`${row.work} sent more than reads: ${requests.join(', ')}`);
                 const replays: number[] = [];
                 for (let i = 0; i < RUNS; i++) replays.push(await replay(requests, RUN_TIMEOUT_MS));
                 row.engineMs = median(replays);

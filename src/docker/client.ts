@@ -90,6 +90,8 @@ export interface BuildOptions {
     labels?: Record<string, string>;
     nocache?: boolean;
     target?: string;
+    /** The `X-Registry-Config` value: credentials by registry, for the `FROM` images (moby `client/image_build.go`). */
+    registryConfig?: string;
     /** Wait for the first byte of the answer; by default none (the daemon reads the whole context first). */
     timeoutMs?: number;
 }
@@ -588,7 +590,8 @@ export class DockerClient {
     }
 
     /**
-     * `POST /build` (the classic builder) with a tar context. Resolves once the daemon answers; the
+     * `POST /build` (the classic builder) with a tar context and, as `docker build` sends them, the user's registry
+     * credentials in X-Registry-Config. Resolves once the daemon answers; the
      * iterable yields its JSON messages ({stream} | {error} | {aux} | {status}) and ends when the build
      * ends. Aborting the signal stops the build (the daemon cancels it when the connection closes) and
      * ends the iterable without an error.
@@ -599,9 +602,13 @@ export class DockerClient {
         if (params.labels) query.labels = JSON.stringify(params.labels);
         if (params.nocache) query.nocache = 'true';
         if (params.target) query.target = params.target;
+        // The classic builder, named as docker/cli names it when BuildKit is off (cli/command/image/build.go BuilderV1).
+        query.version = '1';
+        const headers: Record<string, string> = { 'Content-Type': 'application/x-tar' };
+        if (params.registryConfig) headers['X-Registry-Config'] = params.registryConfig;
         const stream = await this.openStream(
             'buildImage',
-            { method: 'POST', path: '/build', query, file: tar, headers: { 'Content-Type': 'application/x-tar' } },
+            { method: 'POST', path: '/build', query, file: tar, headers },
             signal,
             params.timeoutMs,
         );

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ComposePlacement, ServicePlacement } from '../core/compose/lens-placement';
 import type { ParsedYaml } from '../core/compose/yaml-source';
-import { substitute } from '../core/compose/interpolate';
+import { lookupOwn, substitute } from '../core/compose/interpolate';
 import { associateStack, declaredReplicas, type FileService, type StackAssociation } from '../core/stack/compose-live';
 import type { StackSummary } from '../core/swarm-snapshot';
 import { CancelledError } from '../core/cancellation';
@@ -134,7 +134,7 @@ export class ComposeAssociations implements vscode.Disposable {
 function fileServices(placement: ComposePlacement): FileService[] {
     return placement.services.map((s) => {
         if (s.image === undefined) return { key: s.key };
-        const image = substitute(s.image, (name) => process.env[name]);
+        const image = substitute(s.image, lookupOwn(process.env));
         return image.error || image.value === '' ? { key: s.key } : { key: s.key, image: image.value };
     });
 }

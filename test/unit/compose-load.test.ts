@@ -60,8 +60,8 @@ describe('compose load: docker/cli full-example.yml', function () {
     });
 
     it('env precedence FOO/BAR/BAZ/QUX matches the golden', () => {
-        assert.deepStrictEqual(svc.resolvedEnvironment, gs.environment);
-        assert.deepStrictEqual(svc.resolvedEnvironment, { BAR: 'bar_from_env_file_2', BAZ: 'baz_from_service_def', FOO: 'foo_from_env_file', QUX: 'qux_from_environment' });
+        assert.deepStrictEqual({ ...svc.resolvedEnvironment }, gs.environment);
+        assert.deepStrictEqual({ ...svc.resolvedEnvironment }, { BAR: 'bar_from_env_file_2', BAZ: 'baz_from_service_def', FOO: 'foo_from_env_file', QUX: 'qux_from_environment' });
     });
 
     it('octal modes are 288, uid/gid strings, as in the golden', () => {
@@ -163,7 +163,7 @@ describe('compose load: environment (docker/cli `cli/compose/loader/loader.go`) 
     it('env_file layering, KEY-only lines, quotes kept, process env wins for empty/null values', () => {
         const r = load(compose, { env: { PASS: 'p', EMPTY: 'shell', NULLED: 'shell2', EMPTY_FILE: 'shell3', A: 'ignored' } }, files);
         assert.deepStrictEqual(errors(r.diagnostics), []);
-        assert.deepStrictEqual(r.config!.services.web.resolvedEnvironment, {
+        assert.deepStrictEqual({ ...r.config!.services.web.resolvedEnvironment }, {
             A: '1',
             SHARED: 'from_b',
             PASS: 'p',
@@ -177,7 +177,7 @@ describe('compose load: environment (docker/cli `cli/compose/loader/loader.go`) 
     });
     it('null stays null when not in the process env; list form', () => {
         const r = load('services:\n  web:\n    image: nginx\n    environment: [A=1, B=, C]\n', { env: {} });
-        assert.deepStrictEqual(r.config!.services.web.resolvedEnvironment, { A: '1', B: '', C: null });
+        assert.deepStrictEqual({ ...r.config!.services.web.resolvedEnvironment }, { A: '1', B: '', C: null });
     });
     it('env_file errors are located', () => {
         const r = load('services:\n  web:\n    image: nginx\n    env_file: bad.env\n', {}, { '/p/bad.env': 'GOOD=1\nBAD KEY=2\n' });
@@ -197,12 +197,12 @@ describe('compose load: environment (docker/cli `cli/compose/loader/loader.go`) 
         assert.strictEqual(r.dotEnvFile, '/p/.env');
         assert.deepStrictEqual(r.config!.services.web.labels, { tag: 'v1.25' });
         // .env never feeds the container environment precedence
-        assert.deepStrictEqual(r.config!.services.web.resolvedEnvironment, { TAG: '' });
+        assert.deepStrictEqual({ ...r.config!.services.web.resolvedEnvironment }, { TAG: '' });
     });
     it('the process env wins over .env', () => {
         const r = load(dotCompose, { dotEnv: true, env: { TAG: '1.27' } }, dotFiles);
         assert.deepStrictEqual(r.config!.services.web.labels, { tag: 'v1.27' });
-        assert.deepStrictEqual(r.config!.services.web.resolvedEnvironment, { TAG: '1.27' });
+        assert.deepStrictEqual({ ...r.config!.services.web.resolvedEnvironment }, { TAG: '1.27' });
     });
     it('dotEnv: false gives strict CLI parity', () => {
         const r = load(dotCompose, { dotEnv: false, env: {} }, dotFiles);
@@ -505,7 +505,7 @@ describe('compose load: multi-file merge (docker/cli cli/compose/loader/merge.go
         assert.deepStrictEqual(errors(r.diagnostics), []);
         assert.strictEqual(r.workingDir, '/p');
         assert.deepStrictEqual(r.config!.services.web.volumes, ['/p/data:/data']);
-        assert.deepStrictEqual(r.config!.services.web.resolvedEnvironment, { X: '1' });
+        assert.deepStrictEqual({ ...r.config!.services.web.resolvedEnvironment }, { X: '1' });
         assert.strictEqual(r.locate(['services', 'web', 'image'])!.file, '/q/b.yml');
     });
 });

@@ -4,6 +4,8 @@
  * is converged, and a restart policy that replaces no task ends the wait at once.
  */
 import * as assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { waitAll } from '../../src/cli/output';
 import { assessService, describeOutcome, waitForService, type ConvergenceProgress } from '../../src/core/stack/converge';
 import type { StackEngine } from '../../src/core/stack/engine';
 import type { RestartPolicy, Service, Task } from '../../src/core/specs';
@@ -105,6 +107,28 @@ describe('waiting while the engine retries failing tasks', () => {
             waitForService(engine, 'svc', { timeoutMs: 300, tickMs: 20, retryWindowMs: 60_000 }),
             /^ConvergenceTimeoutError: st_app did not converge within 0 s \(0\/2 running\)\. The engine goes on with it\.\nFailing tasks:\n {2}No such image: app:v1 \(\d+ tasks\)$/,
         );
+    });
+
+    it('the command line outside a terminal says once per service and error what the engine retries, then that it converged', async function () {
+        this.timeout(15_000);
+        const rejected = () => [task(1, 'rejected', POOL_OVERLAP), task(2, 'rejected', POOL_OVERLAP)];
+        const running = () => [task(1, 'running'), task(2, 'running')];
+        const { engine: base } = engineOf(service(), [rejected, rejected, rejected, rejected, rejected, running]);
+        // The verb waits with its default pace: an event about the service every 50 ms wakes it for the next read.
+        const events = async (_options: unknown, signal: AbortSignal) =>
+            (async function* () {
+                while (!signal.aborted) {
+                    await new Promise((resolve) => setTimeout(resolve, 50));
+                    yield { Type: 'service', Action: 'update', Actor: { ID: 'svc', Attributes: {} } };
+                }
+            })();
+        const engine = { ...base, events } as unknown as StackEngine;
+        const stderr = new PassThrough();
+        let text = '';
+        stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        const args = { positionals: [], values: { 'wait-timeout': '20' } } as unknown as Parameters<typeof waitAll>[2];
+        await waitAll(engine, ['svc'], args, { stdout: new PassThrough(), stderr, env: {} });
+        assert.equal(text, `st_app: 0/2 running; the engine retries: ${POOL_OVERLAP}\nst_app: 2/2 running, converged\n`);
     });
 
     it('the assessment counts only failures since the wait began, and no failure while a task runs', () => {

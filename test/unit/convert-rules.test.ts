@@ -45,8 +45,8 @@ describe('convert rules: skeleton (docker/cli `cli/compose/convert/service.go`)'
     });
     it('stack label overrides a user label of that key; deploy.labels go to Spec.Labels', () => {
         const s = svc('image: x\nlabels: {com.docker.stack.namespace: evil, a: 1}\ndeploy: {labels: [b=2, c]}');
-        assert.deepStrictEqual(s.TaskTemplate.ContainerSpec!.Labels, { a: '1', 'com.docker.stack.namespace': 's' });
-        assert.deepStrictEqual(s.Labels, { b: '2', c: '', 'com.docker.stack.image': 'x', 'com.docker.stack.namespace': 's' });
+        assert.deepStrictEqual({ ...s.TaskTemplate.ContainerSpec!.Labels }, { a: '1', 'com.docker.stack.namespace': 's' });
+        assert.deepStrictEqual({ ...s.Labels }, { b: '2', c: '', 'com.docker.stack.image': 'x', 'com.docker.stack.namespace': 's' });
     });
     it('normalizeImages option changes ContainerSpec.Image only', () => {
         const out = convertStack(parseCompose('services: {a: {image: nginx}}'), { stackName: 's', workingDir: '/', readFile: files({}), normalizeImages: true });
@@ -191,7 +191,7 @@ networks:
         assert.deepStrictEqual(out.networks.map((n) => n.name), ['s_front', 'exact-name']);
         const f = out.networks[0].request;
         assert.deepStrictEqual(
-            [f.Driver, f.Labels, f.Options, f.Internal, f.Attachable, f.IPAM],
+            [f.Driver, { ...f.Labels }, { ...f.Options }, f.Internal, f.Attachable, f.IPAM],
             ['bridge', { 'com.docker.stack.namespace': 's', k: 'v' }, { mtu: '1400' }, true, true, { Driver: '', Options: null, Config: [{ Subnet: '10.0.0.0/24' }, {}] }],
         );
         assert.strictEqual(out.networks[1].request.IPAM, null);
@@ -296,7 +296,7 @@ describe('convert rules: healthcheck and logging (docker/cli `cli/compose/conver
     for (const [name, h, exp] of hc) it(`healthcheck ${name}`, () => assert.deepStrictEqual(cs(`image: x\nhealthcheck: ${h}`).Healthcheck, exp));
     it('healthcheck test + disable error', () => fails('image: x\nhealthcheck: {disable: true, test: x}', "service web: test and disable can't be set at the same time", 'services.web.healthcheck'));
     it('logging options stringified; absent → no LogDriver', () => {
-        assert.deepStrictEqual(svc('image: x\nlogging: {driver: json-file, options: {max-file: 3, max-size: 1m}}').TaskTemplate.LogDriver, { Name: 'json-file', Options: { 'max-file': '3', 'max-size': '1m' } });
+        assert.deepStrictEqual(wire(svc('image: x\nlogging: {driver: json-file, options: {max-file: 3, max-size: 1m}}').TaskTemplate.LogDriver), { Name: 'json-file', Options: { 'max-file': '3', 'max-size': '1m' } });
         assert.deepStrictEqual(svc('image: x\nlogging: {}').TaskTemplate.LogDriver, {});
         assert.strictEqual(svc('image: x').TaskTemplate.LogDriver, undefined);
     });

@@ -40,7 +40,7 @@ describe('convert: worked example of the spec (docker/cli `cli/compose/convert/s
         assert.strictEqual(out.networks.length, 1);
         assert.strictEqual(out.networks[0].name, 'demo_default');
         assert.strictEqual(out.networks[0].request.Driver, 'overlay');
-        assert.deepStrictEqual(out.networks[0].request.Labels, { 'com.docker.stack.namespace': 'demo' });
+        assert.deepStrictEqual({ ...out.networks[0].request.Labels }, { 'com.docker.stack.namespace': 'demo' });
         assert.deepStrictEqual(out.externalNetworks, []);
     });
 });
@@ -205,10 +205,10 @@ describe('convert: docker/cli full-example.yml', () => {
             assert.deepStrictEqual(cs.CapabilityAdd, ['ALL']);
             assert.deepStrictEqual(cs.CapabilityDrop, ['CAP_NET_ADMIN', 'CAP_SYS_ADMIN']);
             assert.deepStrictEqual(cs.Ulimits, [{ Name: 'nofile', Hard: 40000, Soft: 20000 }, { Name: 'nproc', Hard: 65535, Soft: 65535 }]);
-            assert.deepStrictEqual(cs.Sysctls, { 'net.core.somaxconn': '1024', 'net.ipv4.tcp_syncookies': '0' });
+            assert.deepStrictEqual({ ...cs.Sysctls }, { 'net.core.somaxconn': '1024', 'net.ipv4.tcp_syncookies': '0' });
             assert.deepStrictEqual(cs.Hosts, ['162.242.195.82 somehost', '50.31.209.229 otherhost', 'host-gateway host.docker.internal']);
             assert.deepStrictEqual(cs.DNSConfig, { Nameservers: ['8.8.8.8', '9.9.9.9'], Search: ['dc1.example.com', 'dc2.example.com'] });
-            assert.deepStrictEqual(cs.Labels, {
+            assert.deepStrictEqual({ ...cs.Labels }, {
                 'com.docker.stack.namespace': 'full',
                 'com.example.description': 'Accounting webapp',
                 'com.example.empty-label': '',
@@ -257,7 +257,7 @@ describe('convert: docker/cli full-example.yml', () => {
         });
         it('deploy block: mode, labels, resources, restart policy (restart: ignored), placement, update/rollback', () => {
             assert.deepStrictEqual(spec.Mode, { Replicated: { Replicas: 6 } });
-            assert.deepStrictEqual(spec.Labels, { FOO: 'BAR', 'com.docker.stack.image': 'redis', 'com.docker.stack.namespace': 'full' });
+            assert.deepStrictEqual({ ...spec.Labels }, { FOO: 'BAR', 'com.docker.stack.image': 'redis', 'com.docker.stack.namespace': 'full' });
             assert.deepStrictEqual(wire(spec.TaskTemplate.Resources), {
                 Limits: { NanoCPUs: 1000000, MemoryBytes: 52428800, Pids: 100 },
                 Reservations: {
@@ -275,7 +275,7 @@ describe('convert: docker/cli full-example.yml', () => {
             const uc = { Parallelism: 3, Delay: 10e9, FailureAction: 'continue', Monitor: 60e9, MaxFailureRatio: 0.3, Order: 'start-first' };
             assert.deepStrictEqual(spec.UpdateConfig, uc);
             assert.deepStrictEqual(spec.RollbackConfig, uc);
-            assert.deepStrictEqual(spec.TaskTemplate.LogDriver, { Name: 'syslog', Options: { 'syslog-address': 'tcp://192.168.0.42:123' } });
+            assert.deepStrictEqual(wire(spec.TaskTemplate.LogDriver), { Name: 'syslog', Options: { 'syslog-address': 'tcp://192.168.0.42:123' } });
         });
         it('service networks sorted by target, aliases then the service key, driver_opts', () => {
             assert.deepStrictEqual(wire(spec.TaskTemplate.Networks), [

@@ -93,6 +93,7 @@ describe('Engine API versions', () => {
 interface Arrived {
     method: string;
     url: string;
+    registryConfig?: string;
 }
 
 /** How the fake answers `/_ping`: status and Api-Version header per method (a missing method is answered 404). */
@@ -113,7 +114,8 @@ describe('DockerClient speaks the negotiated API version (fake daemon)', () => {
         server = http.createServer((req, res) => {
             req.resume();
             req.on('end', () => {
-                arrived.push({ method: req.method ?? '', url: req.url ?? '' });
+                const registryConfig = req.headers['x-registry-config'];
+                arrived.push({ method: req.method ?? '', url: req.url ?? '', ...(typeof registryConfig === 'string' ? { registryConfig } : {}) });
                 if (req.url === '/_ping') {
                     const answer = ping[req.method as 'HEAD' | 'GET'];
                     res.writeHead(answer?.status ?? 404, answer?.apiVersion ? { 'Api-Version': answer.apiVersion } : {});
@@ -147,12 +149,14 @@ describe('DockerClient speaks the negotiated API version (fake daemon)', () => {
         // The first requests of a client go together: they share the one ping.
         await Promise.all([engine.info(), engine.listServices(), engine.listNetworks()]);
         for await (const e of await engine.events()) assert.strictEqual(e.Action, 'create');
-        for await (const m of await engine.buildImage(Readable.from([Buffer.from('tar')]), { t: ['a:1'] })) assert.ok(m);
+        for await (const m of await engine.buildImage(Readable.from([Buffer.from('tar')]), { t: ['a:1'], registryConfig: 'e30=' })) assert.ok(m);
         assert.strictEqual(await engine.apiVersion(), '1.50');
         const sent = requests();
         assert.strictEqual(sent[0], 'HEAD /_ping');
         assert.deepStrictEqual(sent.slice(1).filter((r) => !/^[A-Z]+ \/v1\.50\//.test(r)), []);
-        assert.deepStrictEqual(sent.slice(1).sort(), ['GET /v1.50/events', 'GET /v1.50/info', 'GET /v1.50/networks', 'GET /v1.50/services', 'POST /v1.50/build?t=a%3A1']);
+        assert.deepStrictEqual(sent.slice(1).sort(), ['GET /v1.50/events', 'GET /v1.50/info', 'GET /v1.50/networks', 'GET /v1.50/services', 'POST /v1.50/build?t=a%3A1&version=1']);
+        // The classic builder, with the credentials as docker build sends them.
+        assert.deepStrictEqual(arrived.filter((a) => a.registryConfig !== undefined).map((a) => a.registryConfig), ['e30=']);
     });
 
     it('speaks the engine’s version when it is older than 1.50', async () => {

@@ -12,6 +12,7 @@ import {
     authConfigKey,
     decodeAuthHeader,
     encodeAuthHeader,
+    hasStoredCredentials,
     lookupCredentials,
     parseDockerConfig,
     registryAuthSource,
@@ -42,6 +43,28 @@ function fakeIo(files: Record<string, string>, helpers: Record<string, (input: s
 }
 
 describe('registry credentials (docker/cli cli/config/configfile/file.go, credentials/native_store.go)', () => {
+    it('tells whether the configuration names credentials for a registry from the files alone: no helper runs', () => {
+        const file = '/home/me/.docker/config.json';
+        const { io, calls } = fakeIo(
+            {
+                [file]: JSON.stringify({
+                    auths: { '10.210.0.254:5000': {}, 'https://legacy.example.com/v1/': { auth: b64('u:p') }, 'https://index.docker.io/v1/': {} },
+                    credsStore: 'desktop',
+                    credHelpers: { 'gcr.io': 'gcloud' },
+                }),
+            },
+            { 'docker-credential-desktop': () => ({ exitCode: 0, stdout: '{}' }) },
+        );
+        assert.strictEqual(hasStoredCredentials('10.210.0.254:5000', io), true, 'the empty entry docker login leaves next to a credsStore');
+        assert.strictEqual(hasStoredCredentials('legacy.example.com', io), true);
+        assert.strictEqual(hasStoredCredentials('gcr.io', io), true);
+        assert.strictEqual(hasStoredCredentials('docker.io', io), true);
+        assert.strictEqual(hasStoredCredentials('127.0.0.1:5000', io), false);
+        assert.deepStrictEqual(calls, []);
+        assert.strictEqual(hasStoredCredentials('x:1', fakeIo({ [file]: '{not json' }).io), false);
+        assert.strictEqual(hasStoredCredentials('x:1', fakeIo({}, {}, { envAuthConfig: JSON.stringify({ auths: { 'x:1': { auth: b64('a:b') } } }) }).io), true);
+    });
+
     it('finds the registry of an image with docker normalisation; Docker Hub under its index address', () => {
         assert.strictEqual(registryOfImage('nginx'), 'docker.io');
         assert.strictEqual(registryOfImage('me/app:1'), 'docker.io');

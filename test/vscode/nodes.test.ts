@@ -150,6 +150,62 @@ describe('Nodes view on a real 3-node swarm', function () {
         assert.strictEqual(await availability('node2'), 'active');
         await waitFor('the pinned task running again on node2', async () => (await nodeItem('node2'))?.tasks.some((t) => t.name.startsWith(`${stack}_pinned.`) && t.state === 'running'), 90_000);
     });
+    it('an image in a registry the Docker configuration has credentials for: Deploy Stack asks once, naming the registry, and remembers the answer', async () => {
+        const askStack = `${id}ask`;
+        const node1 = clusterNode(cluster, 'node1').host;
+        const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+        const images = ['v1', 'v2'].map((tag) => `${cluster.registry.cluster}/${id}-ask:${tag}`);
+        for (const image of images) {
+            docker('-H', node1, 'tag', BASE_IMAGE, image);
+            docker('--config', cluster.registry.dockerConfig, '-H', node1, 'push', image);
+        }
+        const compose = vscode.Uri.file(path.join(folder, 'ask-compose.yaml'));
+        const write = (image: string) =>
+            fs.writeFileSync(
+                compose.fsPath,
+                ['version: "3.8"', 'services:', '  app:', `    image: ${image}`, `    command: ${IDLE}`, '    stop_grace_period: 1s', '    deploy:', '      replicas: 3', '      placement:', '        max_replicas_per_node: 1', ''].join('\n'),
+            );
+        write(images[0]);
+        const savedDockerConfig = process.env.DOCKER_CONFIG;
+        process.env.DOCKER_CONFIG = cluster.registry.dockerConfig;
+        const deploySettings = vscode.workspace.getConfiguration('swarmStacks.deploy');
+        await deploySettings.update('resolveImage', 'always', vscode.ConfigurationTarget.Global);
+        await deploySettings.update('withRegistryAuth', undefined, vscode.ConfigurationTarget.Global);
+        try {
+            const deploying = Promise.resolve(vscode.commands.executeCommand('swarmStacks.deployStack', compose, { stackName: askStack }));
+            const text = await workbenchText(PREVIEW);
+            assert.match(text, new RegExp(`Send your credentials for ${escape(cluster.registry.cluster)} to the swarm\\?`), text);
+            assert.match(text, new RegExp(`${escape(images[0])} is in ${escape(cluster.registry.cluster)}, for which your Docker configuration has credentials`), text);
+            assert.deepStrictEqual(await manager.listServices({ label: [`com.docker.stack.namespace=${askStack}`] }), [], 'nothing is deployed while the question is open');
+            await takeScreenshot('deploy-registry-auth-question', { selector: PREVIEW });
+            await clickInWorkbench(`${PREVIEW} .monaco-list-row:has-text("Send Credentials")`);
+            await deploying;
+            const tasks = await waitFor('3 replicas running, one on each node', async () => {
+                const running = (await manager.listTasks({ service: [`${askStack}_app`], 'desired-state': ['running'] })).filter((t) => t.Status.State === 'running');
+                return running.length === 3 && new Set(running.map((t) => t.NodeID)).size === 3 ? running : undefined;
+            }, 120_000);
+            assert.ok(tasks.every((t) => (t.Spec.ContainerSpec?.Image ?? '').startsWith(`${images[0]}@sha256:`)), 'pinned with the credentials, pulled by every node');
+            // Remembered for the workspace: the next deploy, which may not ask, still sends them (the new tag is pinned).
+            write(images[1]);
+            await vscode.commands.executeCommand('swarmStacks.deployStack', compose, { stackName: askStack, skipConfirmation: true });
+            const service = await manager.inspectService(`${askStack}_app`);
+            assert.match(service.Spec.TaskTemplate.ContainerSpec?.Image ?? '', new RegExp(`^${escape(images[1])}@sha256:[0-9a-f]{64}$`));
+        } finally {
+            await vscode.commands.executeCommand('swarmStacks.removeStack', { stackName: askStack }, { skipConfirmation: true });
+            await deploySettings.update('resolveImage', 'never', vscode.ConfigurationTarget.Global);
+            if (savedDockerConfig === undefined) delete process.env.DOCKER_CONFIG;
+            else process.env.DOCKER_CONFIG = savedDockerConfig;
+            for (const node of cluster.nodes) {
+                for (const image of images) {
+                    try {
+                        docker('-H', node.host, 'rmi', image);
+                    } catch {
+                        // not pulled there, or still in use by a task shutting down: the test bed's teardown removes it
+                    }
+                }
+            }
+        }
+    });
     it('deploying an image only node1 holds offers Push next to Deploy Anyway; Push, then every node runs it', async () => {
         const pushStack = `${id}push`;
         const image = `${cluster.registry.cluster}/${id}-app:v1`;

@@ -44,6 +44,7 @@ export const build: Verb = {
             tags,
             dockerfile: stringValue(args, 'file'),
             ...(Object.keys(buildargs).length ? { buildargs } : {}),
+            registryConfig: () => (require('../../core/registry/node-io') as typeof import('../../core/registry/node-io')).nodeBuildRegistryConfig(io.env),
             signal: io.signal,
             onContext: (c) => io.stderr.write(`Sending build context: ${c.fileCount} files, ${formatBytes(c.bytes)}${c.excluded ? ` (${c.excluded} left out by .dockerignore)` : ''}\n`),
             onEvent: (e) => {
@@ -56,6 +57,9 @@ export const build: Verb = {
                 } else if ((e.kind === 'output' || e.kind === 'status') && !quiet) {
                     clearStatus();
                     io.stdout.write(`${e.line}\n`);
+                } else if (e.kind === 'notice') {
+                    clearStatus();
+                    io.stderr.write(`${e.line}\n`);
                 }
             },
         }).finally(clearStatus);

@@ -27,7 +27,9 @@ export type BuildEvent =
     | { kind: 'status'; line: string }
     | { kind: 'image'; id: string }
     | { kind: 'tagged'; tag: string }
-    | { kind: 'error'; message: string; step?: BuildStep };
+    | { kind: 'error'; message: string; step?: BuildStep }
+    /** Said by the build itself before the engine answers: credentials it could not read, syntax only BuildKit reads. */
+    | { kind: 'notice'; line: string };
 
 interface BuildFailure {
     message: string;

@@ -4,6 +4,7 @@
  */
 import * as path from 'path';
 import type { ListOrDict } from './types';
+import { userKeyRecord } from '../user-keys';
 
 /** A conversion error: `message` is the CLI's text, `path` points into the compose config. */
 export class ConversionError extends Error {
@@ -55,7 +56,7 @@ export function goSprint(v: unknown): string {
  * list `k=v` → v, `k` → "". A later list entry of the same key wins.
  */
 export function toStringMap(v: ListOrDict | undefined | null): Record<string, string> {
-    const out: Record<string, string> = {};
+    const out: Record<string, string> = userKeyRecord();
     if (v === undefined || v === null) return out;
     if (Array.isArray(v)) {
         for (const entry of v) {
@@ -73,14 +74,14 @@ export function toStringMap(v: ListOrDict | undefined | null): Record<string, st
 /** Map with string-or-number values (driver_opts, logging options) → map of strings. */
 export function toOptionMap(v: Record<string, unknown> | undefined | null): Record<string, string> | undefined {
     if (v === undefined || v === null) return undefined;
-    const out: Record<string, string> = {};
+    const out: Record<string, string> = userKeyRecord();
     for (const [k, val] of Object.entries(v)) out[k] = val === null || val === undefined ? '' : goSprint(val);
     return out;
 }
 
 /** Return a copy of `obj` with keys sorted byte-wise (for deterministic JSON). */
 export function sortedRecord<T>(obj: Record<string, T>): Record<string, T> {
-    const out: Record<string, T> = {};
+    const out: Record<string, T> = userKeyRecord();
     for (const k of Object.keys(obj).sort(compareBytes)) out[k] = obj[k];
     return out;
 }

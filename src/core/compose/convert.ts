@@ -63,6 +63,7 @@ import { convertPorts } from './convert-ports';
 import { convertVolume } from './convert-volumes';
 import { parseBytes, parseDurationNs, parseNanoCpus } from './values';
 import { normalizeImageReference } from '../image-reference';
+import { ownValue, userKeyRecord } from '../user-keys';
 
 export { ConversionError } from './convert-util';
 export { parseShortPort, comparePorts } from './convert-ports';
@@ -324,7 +325,7 @@ function convertConfigs(config: ComposeConfig, options: ConvertOptions): StackCo
 
 function environmentOf(svc: ServiceConfig, env: Record<string, string | undefined> | undefined): Record<string, string | null> {
     if (svc.resolvedEnvironment) return svc.resolvedEnvironment;
-    const out: Record<string, string | null> = {};
+    const out: Record<string, string | null> = userKeyRecord();
     const e = svc.environment;
     if (Array.isArray(e)) {
         for (const entry of e) {
@@ -338,7 +339,7 @@ function environmentOf(svc: ServiceConfig, env: Record<string, string | undefine
     }
     if (env) {
         for (const [k, v] of Object.entries(out)) {
-            const pv = env[k];
+            const pv = ownValue(env, k);
             if ((v === null || v === '') && pv !== undefined) out[k] = pv;
         }
     }

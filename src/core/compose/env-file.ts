@@ -4,6 +4,8 @@
  *  - parseDotEnvText: the `.env` file `docker compose` reads for interpolation (beyond the CLI; see load.ts).
  */
 
+import { userKeyRecord } from '../user-keys';
+
 interface EnvFileEntry {
     key: string;
     /** null = the line had no `=` and the variable is not in the lookup env (the CLI drops it; we keep null only internally) */
@@ -51,7 +53,7 @@ export function parseEnvFileText(text: string, filename: string, lookup: (k: str
  * returned in `errors` (0-based line numbers).
  */
 export function parseDotEnvText(text: string): { vars: Record<string, string>; errors: { line: number; message: string }[] } {
-    const vars: Record<string, string> = {};
+    const vars: Record<string, string> = userKeyRecord();
     const errors: { line: number; message: string }[] = [];
     const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
     lines.forEach((raw, i) => {

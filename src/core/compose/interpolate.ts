@@ -14,7 +14,17 @@
  *  - Check order of operator functions follows the CLI: `:-`, `-`, `:?`, `?` — so `${A-x:-y}` looks up `A-x`.
  */
 
+import { ownValue } from '../user-keys';
+
 type Mapping = (name: string) => string | undefined;
+
+/**
+ * The variables of `env` (e.g. `process.env`, which inherits from Object.prototype) as a Mapping that finds only
+ * its own: `${toString}` or `${__proto__}` is unset unless the user set it, as in docker.
+ */
+export function lookupOwn(env: Readonly<Record<string, string | undefined>>): Mapping {
+    return (name) => ownValue(env, name);
+}
 
 /** Go regexp (case-insensitive):  \$(?:(\$)|([_a-z][_a-z0-9]*(?:(:?[-?])[^}]*)?)|\{([_a-z][_a-z0-9]*(?:(:?[-?])[^}]*)?)\}|()) */
 const PATTERN = /\$(?:(\$)|([_a-z][_a-z0-9]*(?::?[-?][^}]*)?)|\{([_a-z][_a-z0-9]*(?::?[-?][^}]*)?)\}|())/gi;

@@ -26,7 +26,8 @@ import * as nodePath from 'path';
 import { sortDiagnostics, type Diagnostic, type Range, type Severity } from '../diagnostics';
 import type { ComposeConfig } from './types';
 import { DEFAULT_LIMITS, parseYamlSource, pathKey, SourceFile, type Limits, type ParsedYaml, type PathSeg, type SourceLoc } from './yaml-source';
-import { interpolateConfig } from './interpolate';
+import { interpolateConfig, lookupOwn } from './interpolate';
+import { userKeyRecord } from '../user-keys';
 import { hasSchema, validateSchema } from './validate';
 export { preloadSchema } from './validate';
 import { parseEnvFileText, parseDotEnvText } from './env-file';
@@ -245,7 +246,7 @@ function loadComposeInner(files: string[] | LoadInputFile[], options: LoadOption
     }
 
     // ---- .env (beyond the CLI) ----
-    let dotEnvVars: Record<string, string> = {};
+    let dotEnvVars: Record<string, string> = userKeyRecord();
     if (options.dotEnv !== false) {
         const p = nodePath.join(workingDir, '.env');
         let content: string | undefined;
@@ -265,8 +266,10 @@ function loadComposeInner(files: string[] | LoadInputFile[], options: LoadOption
             }
         }
     }
-    const mapping = (name: string): string | undefined => (env[name] !== undefined ? env[name] : Object.prototype.hasOwnProperty.call(dotEnvVars, name) ? dotEnvVars[name] : undefined);
-    const lookupProcess = (name: string): string | undefined => env[name];
+    // Own keys only: process.env answers `toString` or `constructor` with Object.prototype's members.
+    const lookupProcess = lookupOwn(env);
+    const lookupDotEnv = lookupOwn(dotEnvVars);
+    const mapping = (name: string): string | undefined => lookupProcess(name) ?? lookupDotEnv(name);
 
     // ---- per file ----
     const states: FileState[] = [];
@@ -530,7 +533,7 @@ function loaderStage(
         if (!isObj(s)) continue;
         // environment (docker/cli `cli/compose/loader/loader.go`)
         if (schemaOk) {
-            const resolved: Record<string, string | null> = {};
+            const resolved: Record<string, string | null> = userKeyRecord();
             const update = (vars: Record<string, string | null>): void => {
                 for (const [k, val] of Object.entries(vars)) {
                     const pv = lookupProcess(k);
@@ -541,7 +544,7 @@ function loaderStage(
             let envOk = true;
             if (s.env_file !== undefined && s.env_file !== null) {
                 const list = Array.isArray(s.env_file) ? s.env_file : [s.env_file];
-                const fileVars: Record<string, string | null> = {};
+                const fileVars: Record<string, string | null> = userKeyRecord();
                 list.forEach((f, i) => {
                     if (typeof f !== 'string') return;
                     const p = absPath(workingDir, f);
@@ -565,7 +568,7 @@ function loaderStage(
             }
             if (s.environment !== undefined && s.environment !== null) {
                 const m = listOrDictToMap(s.environment, null);
-                const vars: Record<string, string | null> = {};
+                const vars: Record<string, string | null> = userKeyRecord();
                 for (const [k, val] of Object.entries(m)) vars[k] = val === null || val === undefined ? null : typeof val === 'string' ? val : goFormat(val);
                 update(vars);
             }

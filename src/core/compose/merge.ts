@@ -20,6 +20,7 @@
  */
 import type { ServicePortConfig, ServiceVolumeConfig, FileReferenceConfig } from './types';
 import { expandPortSpec, parseVolumeSpec } from './short-syntax';
+import { hasOwnKey, ownValue } from '../user-keys';
 
 type Obj = Record<string, unknown>;
 
@@ -125,9 +126,9 @@ function mergeServiceNetworks(base: unknown, over: unknown): Obj {
     const b = toMap(base);
     const o = toMap(over);
     for (const [k, ov] of Object.entries(o)) {
-        const bv = b[k];
+        const bv = ownValue(b, k);
         if (!isObj(bv) || !isObj(ov)) {
-            if (ov !== null || !(k in b)) setKey(b, k, ov);
+            if (ov !== null || !hasOwnKey(b, k)) setKey(b, k, ov);
             continue;
         }
         const r: Obj = { ...bv };
@@ -152,7 +153,7 @@ function mergeGeneric(base: unknown, over: unknown, path: string, notes: MergeNo
     if (MAP_FIELDS.has(path)) return { ...listOrDictToMap(base, ''), ...listOrDictToMap(over, '') };
     if (path === 'resolvedEnvironment' && isObj(base) && isObj(over)) {
         const r: Obj = { ...base };
-        for (const [k, v] of Object.entries(over)) if (v !== null || !(k in r)) setKey(r, k, v);
+        for (const [k, v] of Object.entries(over)) if (v !== null || !hasOwnKey(r, k)) setKey(r, k, v);
         return r;
     }
     if (STRING_OR_LIST.has(path)) return [...toList(base), ...toList(over)];
@@ -175,7 +176,7 @@ function mergeGeneric(base: unknown, over: unknown, path: string, notes: MergeNo
     if (Array.isArray(base) && Array.isArray(over)) return [...(base as unknown[]), ...(over as unknown[])];
     if (isObj(base) && isObj(over)) {
         const r: Obj = { ...base };
-        for (const [k, v] of Object.entries(over)) setKey(r, k, mergeGeneric(base[k], v, path ? `${path}.${k}` : k, notes, service));
+        for (const [k, v] of Object.entries(over)) setKey(r, k, mergeGeneric(ownValue(base, k), v, path ? `${path}.${k}` : k, notes, service));
         return r;
     }
     if (isObj(base) || Array.isArray(base) || isObj(over) || Array.isArray(over)) return isZero(over) ? base : over;
@@ -216,7 +217,7 @@ export function mergeConfigs(configs: Obj[], notes: MergeNote[] = []): Obj {
                 const bs = isObj(result.services) ? { ...result.services } : {};
                 const os = isObj(v) ? v : {};
                 for (const [sn, sv] of Object.entries(os)) {
-                    const b = bs[sn];
+                    const b = ownValue(bs, sn);
                     setKey(bs, sn, isObj(b) && isObj(sv) ? mergeService(sn, b, sv, notes) : sv ?? b);
                 }
                 result.services = bs;

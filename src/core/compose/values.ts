@@ -9,6 +9,8 @@
  * Plain TypeScript; no vscode or Docker client import (src/core rule).
  */
 
+import { ownValue } from '../user-keys';
+
 const NS_UNITS: Record<string, bigint> = {
     ns: 1n,
     us: 1_000n,
@@ -84,7 +86,7 @@ export function parseDurationBigInt(input: string): bigint {
         if (k === 0) throw new Error(`time: missing unit in duration ${goQuote(orig)}`);
         const u = s.slice(0, k);
         s = s.slice(k);
-        const unit = NS_UNITS[u];
+        const unit = ownValue(NS_UNITS, u);
         if (unit === undefined) throw new Error(`time: unknown unit ${goQuote(u)} in duration ${goQuote(orig)}`);
         if (v > INT64_MAX / unit) throw invalid();
         v *= unit;
@@ -189,7 +191,7 @@ export function parseBytes(sizeStr: string): number {
         if (sfx.length > 1) throw badSuffix();
         return truncInt64(size);
     }
-    const mul = BINARY_UNITS[sfx[0]];
+    const mul = ownValue(BINARY_UNITS, sfx[0]);
     if (mul === undefined) throw badSuffix();
     size *= mul;
     if (sfx.length === 2 && sfx[1] !== 'b') throw badSuffix();

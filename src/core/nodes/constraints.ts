@@ -4,6 +4,8 @@
  * label names are case-sensitive, and a label a node does not have compares as the empty string.
  */
 
+import { ownValue } from '../user-keys';
+
 /** What a constraint can look at on a node; the snapshot and the raw Engine node both give it. */
 export interface ConstraintNode {
     id: string;
@@ -48,8 +50,8 @@ function valuesOf(key: string, node: ConstraintNode): string[] | undefined {
     if (lower === 'node.platform.os') return [node.os ?? ''];
     // Compared with the node's own description (`x86_64`, not `amd64`), as swarmkit compares it.
     if (lower === 'node.platform.arch') return [node.arch ?? ''];
-    if (lower.startsWith('node.labels.')) return [node.labels[key.slice('node.labels.'.length)] ?? ''];
-    if (lower.startsWith('engine.labels.')) return [node.engineLabels[key.slice('engine.labels.'.length)] ?? ''];
+    if (lower.startsWith('node.labels.')) return [ownValue(node.labels, key.slice('node.labels.'.length)) ?? ''];
+    if (lower.startsWith('engine.labels.')) return [ownValue(node.engineLabels, key.slice('engine.labels.'.length)) ?? ''];
     return undefined;
 }
 

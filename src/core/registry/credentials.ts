@@ -300,9 +300,35 @@ async function helperGet(helper: string, key: string, registry: string, file: st
     return config;
 }
 
+/**
+ * Whether the Docker configuration names credentials for `registry`, read from the files alone: an `auths` entry
+ * (with a `credsStore`, `docker login` leaves an empty one there), a `credHelpers` entry, or DOCKER_AUTH_CONFIG. No
+ * credential helper runs: asking whether to send credentials must not read them. A file that cannot be read
+ * counts as none (the deploy that would send them says why).
+ */
+export function hasStoredCredentials(registry: string, io: CredentialsIo): boolean {
+    const key = authConfigKey(registry);
+    const names = (record: unknown): string[] => (isRecord(record) ? Object.keys(record).map(convertToHostname) : []);
+    try {
+        if (io.envAuthConfig) {
+            const env: unknown = JSON.parse(io.envAuthConfig);
+            if (names(isRecord(env) ? env.auths : undefined).includes(convertToHostname(key))) return true;
+        }
+        const text = io.readFile(path.join(io.configDir, 'config.json'));
+        const config: unknown = text && text.trim() ? JSON.parse(text) : {};
+        if (!isRecord(config)) return false;
+        return names(config.auths).includes(convertToHostname(key)) || Object.prototype.hasOwnProperty.call(isRecord(config.credHelpers) ? config.credHelpers : {}, key);
+    } catch {
+        return false;
+    }
+}
+
 /** Finds the auth header for images, once per registry; what deploy, update and push share. */
 export interface RegistryAuthSource {
-    /** The `X-Registry-Auth` value for the image's registry (`e30=`, i.e. `{}`, when there are no credentials). */
+    /**
+     * The `X-Registry-Auth` value for the image's registry (`e30=`, i.e. `{}`, when there are no credentials), or
+     * `''` when nothing may be sent for that registry (the person declined): then no header goes at all.
+     */
     authHeaderFor(image: string): Promise<string>;
     /** Where the credentials for the image's registry came from (after authHeaderFor). */
     describe(image: string): string | undefined;
@@ -333,6 +359,88 @@ export function registryAuthSource(io: CredentialsIo, options: { helperTimeoutMs
             }
         },
     };
+}
+
+/**
+ * Every credential of the Docker CLI's configuration, keyed by registry, as `docker build` sends them to the engine
+ * in `X-Registry-Config` so that a `FROM` image from a private registry can be pulled (docker/cli
+ * `cli/command/image/build.go` → `cli/config/configfile/file.go` GetAllCredentials): the default store (`credsStore`'s
+ * helper, `list` then `get` for each, else `auths` of config.json, with `DOCKER_AUTH_CONFIG` first as for push),
+ * then each registry of `credHelpers`, whose helper wins. Read as push reads them (lookupCredentials).
+ *
+ * The CLI goes on without what it cannot read (it ignores the error, warning only for a credHelpers entry): so does
+ * this, returning what it could read and a sentence per problem, for the caller to show.
+ */
+export async function allCredentials(io: CredentialsIo, options: { helperTimeoutMs?: number } = {}): Promise<{ auths: Record<string, AuthConfig>; problems: string[] }> {
+    const auths: Record<string, AuthConfig> = {};
+    const problems: string[] = [];
+    const timeoutMs = options.helperTimeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS;
+    const file = path.join(io.configDir, 'config.json');
+    let config: DockerCredentialConfig = { auths: new Map(), credHelpers: {} };
+    try {
+        config = parseDockerConfig(io.readFile(file) ?? '', file);
+    } catch (error) {
+        problems.push(error instanceof RegistryCredentialsError ? error.message : `Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}.`);
+    }
+    try {
+        if (config.credsStore) {
+            for (const key of await helperList(config.credsStore, file, io, timeoutMs)) {
+                const found = await helperGet(config.credsStore, key, convertToHostname(key), file, io, timeoutMs);
+                if (found) auths[key] = { ...config.auths.get(key), ...found };
+            }
+        } else {
+            for (const [key, entry] of config.auths) auths[key] = entry;
+        }
+        if (io.envAuthConfig) Object.assign(auths, Object.fromEntries(parseEnvAuthConfig(io.envAuthConfig)));
+    } catch (error) {
+        problems.push(error instanceof Error ? error.message : String(error));
+    }
+    for (const registry of Object.keys(config.credHelpers)) {
+        try {
+            const found = await lookupCredentials(registry, io, options);
+            if (found.source !== 'none') auths[registry] = found.config;
+        } catch (error) {
+            problems.push(error instanceof Error ? error.message : String(error));
+        }
+    }
+    return { auths, problems };
+}
+
+/**
+ * The `X-Registry-Config` value: the credentials by registry as JSON (keys sorted, each in moby's field order, as Go's
+ * encoder writes a map), base64url with padding (moby `client/image_build.go`).
+ */
+export function encodeRegistryConfigHeader(auths: Record<string, AuthConfig>): string {
+    const ordered: Record<string, AuthConfig> = {};
+    for (const key of Object.keys(auths).sort()) {
+        const entry: AuthConfig = {};
+        for (const field of ['username', 'password', 'auth', 'serveraddress', 'identitytoken', 'registrytoken'] as const) {
+            const value = auths[key][field];
+            if (value) entry[field] = value;
+        }
+        ordered[key] = entry;
+    }
+    return Buffer.from(JSON.stringify(ordered), 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+/** `docker-credential-<helper> list`: the server addresses it holds credentials for (`client.List`). */
+async function helperList(helper: string, file: string, io: CredentialsIo, timeoutMs: number): Promise<string[]> {
+    const program = HELPER_PREFIX + helper;
+    const run = await io.runHelper(program, ['list'], '', timeoutMs);
+    const origin = `configured in ${file}`;
+    if (run.failure === 'notFound') throw new RegistryCredentialsError(`The credential helper ${program} (${origin}) is not installed or not on the PATH, so no stored credentials can be read.`);
+    if (run.failure === 'timeout') throw new RegistryCredentialsError(`The credential helper ${program} (${origin}) did not list its credentials within ${Math.round(timeoutMs / 1000)} s.`);
+    const out = run.stdout.trim();
+    if (run.failure === 'other' || run.exitCode !== 0) {
+        throw new RegistryCredentialsError(`The credential helper ${program} (${origin}) failed to list its credentials (${out || run.detail || `exit code ${String(run.exitCode)}`}).`);
+    }
+    let answer: unknown;
+    try {
+        answer = JSON.parse(out || '{}');
+    } catch {
+        throw new RegistryCredentialsError(`The credential helper ${program} (${origin}) listed something that is not JSON.`);
+    }
+    return isRecord(answer) ? Object.keys(answer) : [];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

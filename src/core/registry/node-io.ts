@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { dockerConfigDir } from '../../node/docker-config';
-import { registryAuthSource, type CredentialsIo, type HelperRun, type RegistryAuthSource } from './credentials';
+import { allCredentials, encodeRegistryConfigHeader, hasStoredCredentials, registryAuthSource, type CredentialsIo, type HelperRun, type RegistryAuthSource } from './credentials';
 
 export function nodeCredentialsIo(env: Readonly<Record<string, string | undefined>> = process.env): CredentialsIo {
     const io: CredentialsIo = {
@@ -28,6 +28,17 @@ export function nodeCredentialsIo(env: Readonly<Record<string, string | undefine
 /** The credentials of the environment's Docker CLI configuration. */
 export function nodeRegistryAuthSource(env: Readonly<Record<string, string | undefined>> = process.env): RegistryAuthSource {
     return registryAuthSource(nodeCredentialsIo(env));
+}
+
+/** Whether the environment's Docker CLI configuration names credentials for `registry` (no helper runs). */
+export function nodeHasStoredCredentials(registry: string, env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+    return hasStoredCredentials(registry, nodeCredentialsIo(env));
+}
+
+/** The `X-Registry-Config` of a build from the environment's Docker CLI configuration, and what could not be read. */
+export async function nodeBuildRegistryConfig(env: Readonly<Record<string, string | undefined>> = process.env): Promise<{ header: string; problems: string[] }> {
+    const { auths, problems } = await allCredentials(nodeCredentialsIo(env));
+    return { header: encodeRegistryConfigHeader(auths), problems };
 }
 
 function runHelper(program: string, args: string[], input: string, timeoutMs: number, env: Readonly<Record<string, string | undefined>>): Promise<HelperRun> {

@@ -24,6 +24,8 @@ export interface ConvergenceProgress {
     nodesLost?: string[];
     /** Why the tasks the scheduler cannot place wait, naming the constraint, limit or nodes (one line per distinct reason). */
     unplaced?: string[];
+    /** Nodes that rejected tasks since the wait began because they could not get the image: `node2, node3: No such image: …`. */
+    pullRejected?: string[];
     /**
      * The errors of tasks that failed or were rejected since the wait began while none runs, newest first: the engine
      * retries them (a pool overlap after a network removal, an image pull), so they are reported, not yet a failure.
@@ -170,6 +172,8 @@ export async function waitForService(engine: StackEngine, serviceId: string, opt
     // Nodes that ran tasks of the service during the wait, and since when tasks have been unplaceable.
     const nodesUsed = new Set<string>();
     let unplaceableSince: number | undefined;
+    // Read once, when a node first rejects a task for its image: to name the nodes.
+    let nodes: Node[] | undefined;
     let retryingSince: number | undefined;
     let wake: (() => void) | undefined;
     const poke = () => wake?.();
@@ -204,6 +208,11 @@ export async function waitForService(engine: StackEngine, serviceId: string, opt
             for (const t of tasks) if (t.NodeID && t.DesiredState === 'running') nodesUsed.add(t.NodeID);
             if (!assessment.converged && needsNodes(tasks)) {
                 Object.assign(assessment.progress, placementOf(service, tasks, await engine.listNodes(undefined, { signal: controller.signal }), nodesUsed));
+            }
+            if (tasks.some((t) => isPullRejection(t, since))) {
+                nodes ??= await engine.listNodes(undefined, { signal: controller.signal });
+                const rejected = pullRejections(tasks, nodes, since);
+                if (rejected.length) assessment.progress.pullRejected = rejected;
             }
             last = assessment.progress;
             options.onProgress?.(assessment.progress);
@@ -257,7 +266,10 @@ export function describeOutcome(outcome: ConvergenceOutcome): string {
     const p = outcome.progress;
     switch (outcome.kind) {
         case 'converged':
-            return `${p.serviceName}: ${p.running}/${p.desired} running, converged`;
+            // Running everywhere it could is not success when some nodes could not get the image: the tasks piled onto the others.
+            return p.pullRejected?.length
+                ? `${p.serviceName}: ${p.running}/${p.desired} running, but only on the nodes that hold its image: ${p.pullRejected.join('; ')}.`
+                : `${p.serviceName}: ${p.running}/${p.desired} running, converged`;
         case 'paused':
             return `service ${p.updateState === 'rollback_paused' ? 'rollback' : 'update'} paused: ${p.updateMessage ?? ''}` + errorsSuffix(outcome.taskErrors);
         case 'failing':
@@ -293,6 +305,28 @@ function placementOf(service: Service, tasks: readonly Task[], nodes: readonly N
         ...new Set(tasks.filter((t) => t.DesiredState === 'running').map((t) => explainPendingTask(t, service, summaries)).filter((r): r is string => r !== undefined)),
     ];
     return { ...(nodesLost.length ? { nodesLost } : {}), ...(unplaced.length ? { unplaced } : {}) };
+}
+
+// The errors a node gives when it cannot get a task's image (moby `daemon/cluster/executor/container/adapter.go`
+// pullImage and the registry's own words): no such image locally, a refused or missing login, an unknown manifest.
+const PULL_ERROR = /no such image|pull access denied|manifest unknown|no basic auth credentials|unauthorized|authentication required|repository does not exist|failed to resolve reference|error pulling image/i;
+
+function isPullRejection(task: Task, since: number): boolean {
+    return (task.Status.State === 'rejected' || task.Status.State === 'failed') && PULL_ERROR.test(task.Status.Err ?? '') && Date.parse(task.CreatedAt) >= since;
+}
+
+/** The nodes that rejected tasks for their image since `since`, grouped by error: `node2, node3: No such image: …`. */
+export function pullRejections(tasks: readonly Task[], nodes: readonly Node[], since: number): string[] {
+    const names = new Map(nodes.map((n) => [n.ID, summarizeNode(n).hostname]));
+    const byError = new Map<string, Set<string>>();
+    for (const t of tasks) {
+        if (!isPullRejection(t, since)) continue;
+        const error = t.Status.Err ?? '';
+        const set = byError.get(error) ?? new Set<string>();
+        set.add(names.get(t.NodeID ?? '') ?? t.NodeID ?? 'a node');
+        byError.set(error, set);
+    }
+    return [...byError].map(([error, set]) => `${[...set].sort(textCompare).join(', ')} could not get the image (${error})`);
 }
 
 function errorsSuffix(errors: string[]): string {

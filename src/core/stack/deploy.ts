@@ -258,7 +258,7 @@ async function resolveImages(
                 return [image, pinned(normalized, answer)];
             } catch (error) {
                 if (signal?.aborted) throw error;
-                return [image, failedResolution(normalized, error, engine.endpoint.url, credentialsNote, registryAuth !== undefined)];
+                return [image, failedResolution(normalized, error, engine.endpoint.url, credentialsNote, authHeader !== undefined && authHeader !== '')];
             }
         }),
     );
@@ -338,7 +338,8 @@ async function credentialProblems(source: RegistryAuthSource, images: string[]):
 /** The X-Registry-Auth of a service create/update: only with --with-registry-auth (deploy_composefile.go). */
 async function serviceAuthHeader(spec: ServiceSpec, options: DeployOptions): Promise<{ authHeader?: string }> {
     if (!options.withRegistryAuth || !options.registryAuth) return {};
-    return { authHeader: await options.registryAuth.authHeaderFor(spec.TaskTemplate.ContainerSpec?.Image ?? '') };
+    const authHeader = await options.registryAuth.authHeaderFor(spec.TaskTemplate.ContainerSpec?.Image ?? '');
+    return authHeader ? { authHeader } : {};
 }
 
 /** The CLI's warning when a registry could not be asked (docker/cli `cli/command/stack/deploy_composefile.go`). */

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ComposePlacement, ServicePlacement } from '../../core/compose/lens-placement';
-import { substitute } from '../../core/compose/interpolate';
+import { lookupOwn, substitute } from '../../core/compose/interpolate';
 import { declaredReplicas, replicaDrift, type StackAssociation } from '../../core/stack/compose-live';
 import type { ServiceSummary, StackSummary } from '../../core/swarm-snapshot';
 import type { ExtensionServices } from '../services';
@@ -117,7 +117,7 @@ export class ComposeCodeLensProvider implements vscode.CodeLensProvider, vscode.
         const folder = path.resolve(composeDir, context);
         const dockerfile = path.resolve(folder, service.dockerfileHint ?? 'Dockerfile');
         if (!(await this.dockerfileExists(dockerfile))) return undefined;
-        const tag = substitute(service.image ?? '', (name) => process.env[name]);
+        const tag = substitute(service.image ?? '', lookupOwn(process.env));
         if (tag.error || tag.value === '') return undefined;
         return new vscode.CodeLens(lineRange(document, imageLine), {
             title: vscode.l10n.t('Build image'),

@@ -93,6 +93,7 @@ export function buildImageCommand(services: ExtensionServices, output: vscode.Ou
                         dir,
                         dockerfile,
                         tags: [tag],
+                        registryConfig: async () => (await import('../../../core/registry/node-io')).nodeBuildRegistryConfig(process.env),
                         signal: controller.signal,
                         onContext: (c) => {
                             const line = vscode.l10n.t('Sending build context: {0} files, {1}', c.fileCount, formatBytes(c.bytes));
@@ -107,6 +108,9 @@ export function buildImageCommand(services: ExtensionServices, output: vscode.Ou
                                 progress.report({ message: describeStep(e.step), ...(increment ? { increment } : {}) });
                             } else if (e.kind === 'output' || e.kind === 'status') {
                                 output.appendLine(e.line);
+                            } else if (e.kind === 'notice') {
+                                output.appendLine(e.line);
+                                services.log.warn(e.line);
                             }
                         },
                     });

@@ -13,6 +13,7 @@ import { knownHolders, unpulledWhere, type UnpulledImage } from '../../../core/n
 import type { ExtensionServices } from '../../services';
 import { isComposeFileName } from '../../stackNames';
 import { followService, waitTimeoutMs, withCancellableProgress } from './progress';
+import { registryAuthChoice, stackImages, unanswered } from './registryConsent';
 
 /** Options for automation (tests, other commands); a person is asked instead. */
 export interface DeployStackOptions {
@@ -21,6 +22,8 @@ export interface DeployStackOptions {
     skipConfirmation?: boolean;
     /** The images in no registry were offered for push already (this is the deploy after it). */
     pushOffered?: boolean;
+    /** Registries whose digest lookup asked for credentials that were not sent (the deploy asks about them again). */
+    needCredentials?: readonly string[];
 }
 
 /** Deploy Stack: from the active compose file, its explorer context menu, or the CodeLens. */
@@ -36,9 +39,6 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
     const config = vscode.workspace.getConfiguration('swarmStacks.deploy', uri);
     const resolveImage = config.get<string>('resolveImage', 'always') as ResolveImageMode;
     const prune = config.get<boolean>('prune', false);
-    const withRegistryAuth = config.get<boolean>('withRegistryAuth', false);
-    // Loaded here: only pushes and deploys read registry credentials (those of the Docker CLI configuration).
-    const registryAuth = (await import('../../../core/registry/node-io')).nodeRegistryAuthSource(process.env);
     if (!RESOLVE_IMAGE_MODES.includes(resolveImage)) throw new Error(vscode.l10n.t('The setting swarmStacks.deploy.resolveImage must be always, changed or never.'));
 
     const loaded = stackFromCompose([uri.fsPath], { stackName, dotEnv: config.get<boolean>('readDotEnv', true) });
@@ -54,6 +54,7 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
     const specs = loaded.specs;
     const engine = services.session.client;
     const rotateConfigs = config.get<boolean>('rotateConfigs', false) || rotationRequested(loaded.load.config);
+    const { withRegistryAuth, registryAuth } = await registryAuthChoice(services, uri, stackImages(specs), { ask: !options.skipConfirmation, needCredentials: options.needCredentials });
 
     const plan = await withCancellableProgress(vscode.l10n.t('Planning stack {0}', stackName), (report, signal) => {
         report(vscode.l10n.t('Reading the stack from {0}', engine.endpoint.url));
@@ -67,6 +68,19 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
     if (registryProblem) void vscode.window.showWarningMessage(registryProblem);
     if (plan.problems.length) {
         throw new Error(vscode.l10n.t('Nothing was deployed: {0}', plan.problems.join(' ')));
+    }
+    // A private image could not be looked up without credentials nobody was asked about yet: ask, then plan again.
+    const askable = (plan.registriesNeedingCredentials ?? []).filter((r) => unanswered(services, r));
+    if (askable.length && !options.skipConfirmation && !options.needCredentials) {
+        return deployStack(services, uri, { ...options, stackName, needCredentials: askable });
+    }
+    if (plan.registriesNeedingCredentials?.length) {
+        void vscode.window.showWarningMessage(
+            vscode.l10n.t(
+                '{0} asks for credentials, which this workspace does not send to the swarm: the image is not pinned, and nodes that do not hold it cannot pull it. The setting swarmStacks.deploy.withRegistryAuth sends them.',
+                plan.registriesNeedingCredentials.join(', '),
+            ),
+        );
     }
     if (planIsEmpty(plan)) {
         void vscode.window.showInformationMessage(vscode.l10n.t('Stack {0} is up to date: nothing to change.', stackName));
@@ -89,6 +103,8 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
         deployedBy: deployedByHere(process.env),
         composeHash: composeContentHash([readBoundedFile(uri.fsPath)]),
     };
+    // Services that run only on the nodes holding their image: deployed, but not as the file declares.
+    const shortfalls: string[] = [];
     await withCancellableProgress(vscode.l10n.t('Deploying stack {0}', stackName), async (report, signal) => {
         const result = await applyDeploy(engine, plan, {
             resolveImage,
@@ -105,7 +121,8 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
         for (const warning of result.warnings) services.log.warn(warning.trim());
         void services.model.refresh();
         for (const id of touchedServices(result)) {
-            await followService(engine, id, report, signal, { timeoutMs: waitTimeoutMs(), log: services.log });
+            const followed = await followService(engine, id, report, signal, { timeoutMs: waitTimeoutMs(), log: services.log });
+            if (followed.pullRejected) shortfalls.push(followed.text);
         }
         // Rotation: the services run the new versions now, so the old ones nobody uses go.
         if (plan.rotation) {
@@ -115,6 +132,10 @@ export async function deployStack(services: ExtensionServices, uriArgument?: unk
         }
     });
     void services.model.refresh();
+    if (shortfalls.length) {
+        void vscode.window.showWarningMessage(vscode.l10n.t('Stack {0} is deployed, but some nodes could not get an image: {1}', stackName, shortfalls.join(' ')));
+        return;
+    }
     void vscode.window.showInformationMessage(vscode.l10n.t('Stack {0} deployed.', stackName));
 }
 

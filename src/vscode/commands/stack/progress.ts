@@ -23,14 +23,16 @@ export function describeProgress(p: ConvergenceProgress): string {
     const state = p.updateState && p.updateState !== 'completed' ? ` · ${p.updateState.replace('_', ' ')}` : '';
     // Failures the engine still retries (docker stack deploy shows them too): said while waiting, not yet an error.
     const retrying = p.retrying?.length ? vscode.l10n.t(' · the engine retries: {0}', p.retrying[0]) : '';
-    return vscode.l10n.t('{0}: {1}/{2} running{3}', p.serviceName, p.running, p.desired, state) + retrying;
+    // Nodes that reject tasks for their image say so while the wait goes on, instead of a silent count.
+    const rejected = p.pullRejected?.length ? ` · ${p.pullRejected.join('; ')}` : '';
+    return vscode.l10n.t('{0}: {1}/{2} running{3}', p.serviceName, p.running, p.desired, state) + retrying + rejected;
 }
 
 /**
  * Follows a service to convergence with its replica and update state in the notification.
  * Cancelling stops the waiting only: the engine goes on, and the message says so.
  */
-export async function followService(engine: StackEngine, serviceId: string, report: (message: string) => void, signal: AbortSignal, options: { timeoutMs: number; expectRollback?: boolean; log: vscode.LogOutputChannel }): Promise<string> {
+export async function followService(engine: StackEngine, serviceId: string, report: (message: string) => void, signal: AbortSignal, options: { timeoutMs: number; expectRollback?: boolean; log: vscode.LogOutputChannel }): Promise<{ text: string; pullRejected?: string[] }> {
     try {
         const outcome = await waitForService(engine, serviceId, { timeoutMs: options.timeoutMs, signal, expectRollback: options.expectRollback, onProgress: (p) => report(describeProgress(p)) });
         const text = describeOutcome(outcome);
@@ -41,7 +43,8 @@ export async function followService(engine: StackEngine, serviceId: string, repo
             throw new CancelledError();
         }
         if (outcome.kind !== 'converged') throw new Error(text);
-        return text;
+        if (outcome.progress.pullRejected?.length) options.log.warn(text);
+        return { text, ...(outcome.progress.pullRejected?.length ? { pullRejected: outcome.progress.pullRejected } : {}) };
     } catch (error) {
         if (signal.aborted) {
             void vscode.window.showInformationMessage(vscode.l10n.t('Stopped waiting. The engine goes on with the change.'));

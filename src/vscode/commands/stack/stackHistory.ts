@@ -8,6 +8,9 @@ import { describeRevisionChange, describeRollbackPlan, driftDocuments, prepareRo
 import type { ExtensionServices } from '../../services';
 import { isComposeFileName } from '../../stackNames';
 import { followService, waitTimeoutMs, withCancellableProgress } from './progress';
+import { registryAuthChoice, stackImages } from './registryConsent';
+import { rotationRequested } from '../../../core/stack/rotation';
+import { nodeFingerprintKey } from '../../../core/stack/fingerprint-key-node';
 
 const SCHEME = 'swarm-stacks-history';
 
@@ -182,8 +185,11 @@ export async function showDrift(services: ExtensionServices, argument?: unknown)
     }
     const specs = loaded.specs;
     const engine = services.session.client;
+    // The plan Deploy Stack would make, with its options: the same rotation, and credentials only where the deploy sends them.
+    const rotateConfigs = config.get<boolean>('rotateConfigs', false) || rotationRequested(loaded.load.config);
+    const auth = await registryAuthChoice(services, uri, stackImages(specs), { ask: false });
     const plan = await withCancellableProgress(vscode.l10n.t('Comparing {0} with stack {1}', vscode.workspace.asRelativePath(uri), stack), (_report, signal) =>
-        prepareDeploy(engine, specs, stack, { resolveImage, prune: config.get<boolean>('prune', false), signal }),
+        prepareDeploy(engine, specs, stack, { resolveImage, prune: config.get<boolean>('prune', false), signal, rotateConfigs, secretFingerprintKey: nodeFingerprintKey(process.env), ...auth }),
     );
     if (plan.problems.length) throw new Error(vscode.l10n.t('A deploy would be refused: {0}', plan.problems.join(' ')));
     const drift = !planIsEmpty(plan);

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registryAuthChoice } from './registryConsent';
 import { checkImageReference } from '../../../core/image-reference';
 import { orderImageTags } from '../../../core/stack/image-choice';
 import { updateServiceImage as sendImageUpdate } from '../../../core/stack/verbs';
@@ -32,7 +33,7 @@ export async function updateServiceImage(services: ExtensionServices, argument?:
     if (verifyUrl !== undefined) return verifiedUpdate(services, target.name, image, verifyUrl);
 
     await withCancellableProgress(vscode.l10n.t('Updating {0} to {1}', target.name, image), async (report, signal) => {
-        const result = await sendImageUpdate(engine, target.name, image, { signal, ...(await registryAuthFor(image)) });
+        const result = await sendImageUpdate(engine, target.name, image, { signal, ...(await registryAuthFor(services, image)) });
         for (const warning of result.warnings) services.log.warn(warning);
         services.log.info(`Updating ${target.name} to ${image}`);
         void services.model.refresh();
@@ -95,7 +96,7 @@ async function verifiedUpdate(services: ExtensionServices, service: string, imag
             url,
             waitTimeoutMs: waitTimeoutMs(),
             signal,
-            ...(await registryAuthFor(image)),
+            ...(await registryAuthFor(services, image)),
             onProgress: (p) => progress(`${image} · ${describeProgress(p)}`),
             onSample: (sample) => {
                 samples.push(sample);
@@ -132,9 +133,13 @@ async function pickImage(services: ExtensionServices, current: string | undefine
     });
 }
 
-/** `--with-registry-auth` of `docker service update`, from the swarmStacks.deploy.withRegistryAuth setting. */
-async function registryAuthFor(image: string): Promise<{ authHeader?: string }> {
-    if (!vscode.workspace.getConfiguration('swarmStacks.deploy').get<boolean>('withRegistryAuth', false)) return {};
-    const { nodeRegistryAuthSource } = await import('../../../core/registry/node-io');
-    return { authHeader: await nodeRegistryAuthSource(process.env).authHeaderFor(image) };
+/**
+ * `--with-registry-auth` of `docker service update`: the credentials of the new image's registry when the setting
+ * swarmStacks.deploy.withRegistryAuth or this workspace's answer for that registry (registryConsent.ts) allows them;
+ * otherwise none are read and the engine keeps those stored with the service.
+ */
+async function registryAuthFor(services: ExtensionServices, image: string): Promise<{ authHeader?: string }> {
+    const choice = await registryAuthChoice(services, undefined, [image], { ask: false });
+    const authHeader = choice.registryAuth ? await choice.registryAuth.authHeaderFor(image) : '';
+    return authHeader ? { authHeader } : {};
 }
