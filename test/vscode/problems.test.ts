@@ -117,6 +117,19 @@ describe('Problems panel = swarm-stacks lint', function () {
         assert.deepStrictEqual(shown, lint);
     });
 
+    it('Generate HAProxy Config with haproxy.cfg a symlink to /dev/zero: refused at once, nothing written through it', async () => {
+        const folder = path.join(dir, 'cfg-dev-zero');
+        fs.mkdirSync(folder, { recursive: true });
+        const file = path.join(folder, 'docker-compose.yml');
+        fs.writeFileSync(file, 'services:\n  web:\n    image: nginx:1.25\n    environment:\n      SERVICE_PORTS: "80"\n');
+        const cfg = path.join(folder, 'haproxy.cfg');
+        fs.symlinkSync('/dev/zero', cfg);
+        // The command shows its error and resolves with nothing; before, it read /dev/zero until memory ran out.
+        const result = await vscode.commands.executeCommand('swarmStacks.generateHaproxyConfig', vscode.Uri.file(file), { overwrite: true });
+        assert.strictEqual(result, undefined);
+        assert.strictEqual(fs.readlinkSync(cfg), '/dev/zero');
+    });
+
     for (const [relative, text] of Object.entries(cases)) {
         it(`${path.dirname(relative)}: the same lines as lint, the conversion's error included`, async () => {
             const file = path.join(dir, relative);

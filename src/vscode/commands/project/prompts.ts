@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { readBoundedFile } from '../../../core/bounded-file';
 import { CancelledError } from '../../../core/cancellation';
 import { chosenImage } from '../../../core/stack/image-choice';
 
@@ -45,7 +46,19 @@ export async function isDirectory(uri: vscode.Uri): Promise<boolean> {
     }
 }
 
+/**
+ * A file's text, or undefined when there is none. A file on disk (a compose file, the haproxy.cfg beside it) is read
+ * as every file a compose file names is read: bounded, regular files only (src/core/bounded-file.ts).
+ */
 export async function readText(uri: vscode.Uri): Promise<string | undefined> {
+    if (uri.scheme === 'file') {
+        try {
+            return new TextDecoder().decode(readBoundedFile(uri.fsPath));
+        } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+            throw error;
+        }
+    }
     try {
         return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
     } catch (error) {
