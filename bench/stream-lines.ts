@@ -16,7 +16,6 @@
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
-import type { Readable } from 'stream';
 
 import type { DockerClient as DockerClientType } from '../src/docker/client';
 
@@ -50,7 +49,7 @@ const CASES: Case[] = [
             const piece = frame(1, Buffer.alloc(16 * 1024, 0x78));
             return [frame(1, Buffer.from('START:')), ...new Array<Buffer>(1024).fill(piece), frame(1, Buffer.from(':END\n')), frame(1, Buffer.from('after\n'))];
         },
-        read: (client) => client.serviceLogs('web') as Promise<Readable>,
+        read: (client) => client.serviceLogs('web'),
     },
     {
         name: 'progress-16m',
@@ -65,7 +64,7 @@ const CASES: Case[] = [
             for (let at = 0; at < all.length; at += 64 * 1024) pieces.push(all.subarray(at, at + 64 * 1024));
             return pieces;
         },
-        read: (client) => client.taskLogs('t1') as Promise<Readable>,
+        read: (client) => client.taskLogs('t1'),
     },
     {
         name: 'log-lines-100k',
@@ -77,7 +76,7 @@ const CASES: Case[] = [
             for (let at = 0; at < all.length; at += 64 * 1024) pieces.push(all.subarray(at, at + 64 * 1024));
             return pieces;
         },
-        read: (client) => client.serviceLogs('web') as Promise<Readable>,
+        read: (client) => client.serviceLogs('web'),
     },
     {
         name: 'events-50k',

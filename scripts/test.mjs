@@ -2,6 +2,8 @@
 // The project's test command.
 //   npm test                  build, compile, then the layers unit, engine, vscode in that order
 //   npm test -- unit          one layer (or several: npm test -- unit engine)
+// Before the layers: the build, the compile (tsc) and the lint (ESLint, then dependency-cruiser for the import graph);
+// a failure of any of them counts as one failed test, and the layers still run.
 // The last line of output is always "N passed, N failed" (", N skipped" appended when tests were skipped);
 // a layer that does not run, writes no counts or has no tests adds 1 to "failed". Exit code 1 when failed > 0.
 // Layers: unit   = mocha out/test/unit/**/*.test.js
@@ -17,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MOCHA = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const ESLINT = path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js');
+const DEPCRUISE = path.join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 const REPORTER = path.join(ROOT, 'scripts', 'mocha-count-reporter.cjs');
 const MINUTE = 60_000;
 
@@ -177,6 +181,19 @@ async function main() {
         results.push({ name: 'compile', passed: 0, failed: 1, pending: 0, note: 'tsc -p . reported errors' });
     } else {
         process.stdout.write(`compiled in ${seconds(compile.ms)}\n`);
+    }
+
+    heading('lint (eslint, then dependency-cruiser: no cycle, no import from a lower layer to a higher one)');
+    const eslint = await run(process.execPath, [ESLINT, '--max-warnings', '0', '.'], { timeoutMs: 10 * MINUTE });
+    const graph = await run(process.execPath, [DEPCRUISE, '--config', '.dependency-cruiser.cjs', '--output-type', 'err', 'src', 'test', 'bench'], {
+        timeoutMs: 5 * MINUTE,
+    });
+    if (eslint.code !== 0 || graph.code !== 0) {
+        const failed = [eslint.code !== 0 ? 'eslint' : undefined, graph.code !== 0 ? 'dependency-cruiser' : undefined].filter(Boolean).join(' and ');
+        process.stdout.write(`lint failed (${failed}); running the tests anyway\n`);
+        results.push({ name: 'lint', passed: 0, failed: 1, pending: 0, note: `${failed} reported problems` });
+    } else {
+        process.stdout.write(`lint clean in ${seconds(eslint.ms + graph.ms)}\n`);
     }
 
     const countsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-stacks-counts-'));

@@ -1,10 +1,6 @@
-import { isStackVerb, runCli } from './cli/main';
+import { runCli } from './cli/main';
 
-/** The other verbs register themselves (`addVerb`); their modules load only when a stack verb is not asked for. */
 async function run(args: string[]): Promise<number> {
-    if (args[0] !== undefined && !args[0].startsWith('-') && args[0] !== 'help' && !isStackVerb(args[0])) {
-        await Promise.all([import('./cli/project-verbs'), import('./cli/registry-verbs'), import('./cli/node-verbs'), import('./cli/history-verbs')]);
-    }
     // Node builds process.stdout and process.stderr on first use (a pipe's costs about a millisecond): a command that
     // writes nothing to stderr never builds it.
     return runCli(args, {

@@ -66,7 +66,7 @@ export function activate(context: vscode.ExtensionContext): SwarmStacksApi {
     const evaluation = typeof __swarmStacksEvaluationStart === 'object' && typeof __swarmStacksEvaluationEnd === 'object' ? since(__swarmStacksEvaluationStart, __swarmStacksEvaluationEnd) : { wallMs: 0, cpuMs: 0 };
     const activation = { wallMs: evaluation.wallMs + activateTiming.wallMs, cpuMs: evaluation.cpuMs + activateTiming.cpuMs };
     log.info(
-        `Swarm Stacks ${context.extension.packageJSON.version as string} activated in ${activation.wallMs.toFixed(1)} ms ` +
+        `Swarm Stacks ${(context.extension.packageJSON as { version: string }).version} activated in ${activation.wallMs.toFixed(1)} ms ` +
             `(bundle evaluation ${evaluation.wallMs.toFixed(1)} ms, activate() ${activateTiming.wallMs.toFixed(1)} ms; CPU ${activation.cpuMs.toFixed(1)} ms)`,
     );
     return { services, views, activation, evaluation, activate: activateTiming };

@@ -158,7 +158,7 @@ export class DockerClient {
     /** The API version every request but the ping speaks, once pinned or negotiated (./api-version.ts). */
     private requestApiVersion: string | undefined;
     /** A DOCKER_API_VERSION that cannot be used: every request fails with it. */
-    private readonly pinProblem: unknown;
+    private readonly pinProblem: Error | undefined;
     /** The ping in flight that negotiates, shared by the requests that wait for it (moby's negotiateLock). */
     private negotiation: Promise<string> | undefined;
 
@@ -170,7 +170,7 @@ export class DockerClient {
         try {
             this.requestApiVersion = pinnedApiVersion(env.DOCKER_API_VERSION, endpoint.url);
         } catch (error) {
-            this.pinProblem = error;
+            this.pinProblem = error instanceof Error ? error : new Error(String(error));
         }
     }
 

@@ -12,6 +12,7 @@
  * no disk. How each kind of endpoint is connected to is ./transport.ts.
  */
 import * as path from 'path';
+import { dockerConfigDir } from '../node/docker-config';
 import { describeCharacter, findUnsafeCharacter, sshHostProblem, sshUserProblem } from './sshUrl';
 
 type EndpointSource = 'setting' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'config.json' | 'default';
@@ -90,12 +91,6 @@ export function resolveDockerEndpoint(options: ResolveEndpointOptions): DockerEn
         return fromContext(current, 'config.json', configDir, options);
     }
     return defaultEndpoint(options, 'default');
-}
-
-/** `DOCKER_CONFIG`, else `~/.docker`. */
-export function dockerConfigDir(options: Pick<ResolveEndpointOptions, 'env' | 'homedir'>): string {
-    const fromEnv = options.env.DOCKER_CONFIG?.trim();
-    return fromEnv ? fromEnv : path.join(options.homedir(), '.docker');
 }
 
 /** The folder name the CLI's context store uses for a context: the hex SHA-256 of its name. */

@@ -4,7 +4,7 @@
  */
 import * as path from 'path';
 
-import { dockerConfigDir } from './endpoint';
+import { dockerConfigDir } from '../node/docker-config';
 
 export interface ContextChoice {
     name: string;

@@ -222,7 +222,7 @@ describe('stack history, rollback and diff (real engine)', function () {
         // What anyone who may create configs can write: the live spec with another image and the host's / mounted.
         const spec = JSON.parse(JSON.stringify(live.Spec)) as ServiceSpec;
         spec.TaskTemplate.ContainerSpec = { ...spec.TaskTemplate.ContainerSpec, Image: 'attacker.invalid/miner:latest', Mounts: [{ Type: 'bind', Source: '/', Target: '/host' }] };
-        const recorded = JSON.parse(gunzipSync(Buffer.from(rev1!.Spec.Data ?? '', 'base64')).toString('utf8')) as { networks: unknown[] };
+        const recorded = JSON.parse(gunzipSync(Buffer.from(rev1.Spec.Data ?? '', 'base64')).toString('utf8')) as { networks: unknown[] };
         const forged = gzipSync(Buffer.from(JSON.stringify({
             schema: 1, stack, revision: 9, time: new Date().toISOString(), deployedBy: 'ops@ci', version: '0.1.0', reason: 'deploy',
             networks: recorded.networks, services: [{ name: `${stack}_web`, spec }],

@@ -173,10 +173,10 @@ describe('mixed engine versions: a 28.5 worker in a 20.10 manager\'s swarm, and 
         const reports = await Promise.all(probes);
         for (const [i, report] of reports.entries()) {
             const summary = summarize(report.results);
-            console.log(`      during the drain and engine switch, through ${urlOf(probed[i]!)}:`);
+            console.log(`      during the drain and engine switch, through ${urlOf(probed[i])}:`);
             console.log(renderTextTable(summary));
-            assert.ok(summary.total > 100, `enough requests through ${probed[i]!.address}: ${summary.total}`);
-            assert.strictEqual(summary.failed, 0, `failed requests through ${probed[i]!.address}: ${JSON.stringify(summary.failures)}`);
+            assert.ok(summary.total > 100, `enough requests through ${probed[i].address}: ${summary.total}`);
+            assert.strictEqual(summary.failed, 0, `failed requests through ${probed[i].address}: ${JSON.stringify(summary.failures)}`);
         }
         // The upgraded node serves again, with every replica behind its HAProxy.
         await probeUntil(urlOf(upgraded), `${urlOf(upgraded)} to answer again`, (s) => s.failed === 0 && s.hostnames.length === REPLICAS, { count: 30, timeoutMs: 60_000 });
@@ -234,10 +234,10 @@ networks:
         const options: DeployOptions = { resolveImage: 'never', prune: false };
         const plan = await prepareDeploy(manager!, loaded.specs, stack, options);
         const [id] = touchedServices(await applyDeploy(manager!, plan, options));
-        const outcome = await waitForService(manager!, id!, { timeoutMs: 120_000 });
+        const outcome = await waitForService(manager!, id, { timeoutMs: 120_000 });
         assert.strictEqual(outcome.kind, 'converged', `${outcome.kind}`);
         const names = new Map((await manager!.listNodes()).map((n) => [n.ID, n.Description?.Hostname]));
-        const tasks = (await manager!.listTasks({ service: [id!], 'desired-state': ['running'] })).filter((t) => t.Status.State === 'running');
+        const tasks = (await manager!.listTasks({ service: [id], 'desired-state': ['running'] })).filter((t) => t.Status.State === 'running');
         assert.deepStrictEqual(tasks.map((t) => names.get(t.NodeID ?? '')).sort(), ['mix1', 'mix2', 'mix3'], 'one replica per node (max_replicas_per_node: 1), the 20.10 worker among them');
     });
 });

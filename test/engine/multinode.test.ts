@@ -292,15 +292,15 @@ describe('3-node swarm: scaffold → build on node1 → push → deploy with reg
         }
         const reports = await Promise.all(probes);
         probed.forEach((node, i) => {
-            const summary = summarize(reports[i]!.results);
+            const summary = summarize(reports[i].results);
             figures[`drainRequests@${node.address}`] = `${summary.total} (${summary.failed} failed, ${summary.hostnames.length} hostnames)`;
             console.log(`      during the drain through ${urlOf(node)}:`);
             console.log(renderTextTable(summary));
         });
         for (const [i, report] of reports.entries()) {
             const summary = summarize(report.results);
-            assert.ok(summary.total > 100, `enough requests through ${probed[i]!.address}: ${summary.total}`);
-            assert.strictEqual(summary.failed, 0, `failed requests through ${probed[i]!.address}: ${JSON.stringify(summary.failures)}`);
+            assert.ok(summary.total > 100, `enough requests through ${probed[i].address}: ${summary.total}`);
+            assert.strictEqual(summary.failed, 0, `failed requests through ${probed[i].address}: ${JSON.stringify(summary.failures)}`);
         }
 
         const t1 = performance.now();

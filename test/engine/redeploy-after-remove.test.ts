@@ -69,7 +69,7 @@ describe('deploy --wait right after a stack removal on Engine 28.5 (sid)', funct
         // Not asserted (the engine decides when it releases the pool); shown so that a run says what it exercised.
         console.log(`      cycles whose first tasks the engine rejected: ${rejectedCycles.length ? rejectedCycles.join(', ') : 'none'} of ${CYCLES}; reported while waiting: ${reportedCycles.join(', ') || 'none'}`);
         // A report only where the engine rejected tasks; and rejections that long are seen by the wait.
-        assert.ok(reportedCycles.every((c) => rejectedCycles.includes(c)), `reported ${reportedCycles} but rejected ${rejectedCycles}`);
+        assert.ok(reportedCycles.every((c) => rejectedCycles.includes(c)), `reported ${reportedCycles.join(', ')} but rejected ${rejectedCycles.join(', ')}`);
         if (rejectedCycles.length) assert.ok(reportedCycles.length > 0, 'the rejections were reported while waiting');
     });
 });

@@ -164,7 +164,7 @@ describe('registry credentials: sent only when asked, diff right after a deploy,
             const sent = requestsOf(proxy.sent()).filter((r) => r.registryAuth !== undefined);
             assert.ok(sent.some((r) => r.line.includes('/distribution/')), 'the lookup carries the credentials');
             assert.ok(sent.some((r) => /\/services\/\S+\/update/.test(r.line)), 'the service update carries the credentials');
-            const decoded = JSON.parse(Buffer.from(sent[0]!.registryAuth!.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')) as { username?: string };
+            const decoded = JSON.parse(Buffer.from(sent[0].registryAuth!.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')) as { username?: string };
             assert.strictEqual(decoded.username, cluster.registry.username);
         } finally {
             await proxy.close();

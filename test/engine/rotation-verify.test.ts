@@ -117,7 +117,7 @@ describe('config rotation and verified updates on the real swarm (scaffold → d
         assert.match(deployed.stdout, new RegExp(`Removing old version ${stack}_haproxy_cfg\\n`));
         const configs = await stackConfigs();
         assert.strictEqual(configs.length, 1, `configs left: ${configs.join(', ')}`);
-        assert.match(configs[0]!, new RegExp(`^${stack}_haproxy_cfg-[0-9a-f]{8}$`));
+        assert.match(configs[0], new RegExp(`^${stack}_haproxy_cfg-[0-9a-f]{8}$`));
         const proxy = await client.inspectService(`${stack}_proxy`);
         assert.deepStrictEqual(
             proxy.Spec.TaskTemplate.ContainerSpec?.Configs?.map((c) => [c.ConfigName, c.File?.Name]),

@@ -77,11 +77,11 @@ secrets:
         assert.strictEqual(first.code, 0, show('deploy', first));
         const [secret, ...more] = await pinSecrets();
         assert.deepStrictEqual(more, []);
-        assert.strictEqual(secret!.Spec.Name, `${stack}_pin`, 'a first deploy keeps the plain name');
-        assert.match(secret!.Spec.Labels?.[SECRET_FINGERPRINT_LABEL] ?? '', /^hmac-sha256:[0-9a-f]{16}:[0-9a-f]{64}$/);
+        assert.strictEqual(secret.Spec.Name, `${stack}_pin`, 'a first deploy keeps the plain name');
+        assert.match(secret.Spec.Labels?.[SECRET_FINGERPRINT_LABEL] ?? '', /^hmac-sha256:[0-9a-f]{16}:[0-9a-f]{64}$/);
         const listed = JSON.stringify(secret);
         assert.ok(!listed.includes(createHash('sha256').update(PIN).digest('hex').slice(0, 8)), listed);
-        assert.strictEqual(secret!.Spec.Data, undefined);
+        assert.strictEqual(secret.Spec.Data, undefined);
         assert.ok(fs.existsSync(path.join(dir, 'machine-a', 'secret-fingerprint.key')));
     });
 
@@ -99,7 +99,7 @@ secrets:
         assert.strictEqual(other.code, 0, show('deploy from machine b', other));
         const secrets = await pinSecrets();
         assert.strictEqual(secrets.length, 1, secrets.map((s) => s.Spec.Name).join(', '));
-        const rotated = secrets[0]!.Spec.Name;
+        const rotated = secrets[0].Spec.Name;
         assert.match(rotated, new RegExp(`^${stack}_pin-[0-9a-f]{8}$`));
         assert.match(other.stdout, new RegExp(`Removing old version ${stack}_pin\\n`));
         const service = await client.inspectService(`${stack}_app`);

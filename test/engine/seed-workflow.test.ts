@@ -175,7 +175,7 @@ describe('seed workflow on the real swarm (scaffold → build → deploy → pro
         assert.strictEqual(summary.failed, 0, `failed requests: ${JSON.stringify(summary.failures)}`);
         assert.deepStrictEqual(report.shift.versions, ['v1', 'v2']);
         assert.ok(report.shift.switchoverMs !== undefined, 'v2 took over');
-        assert.ok(report.shift.lastSeenMs.v1! < report.shift.lastSeenMs.v2!, 'v1 stopped answering before v2');
+        assert.ok(report.shift.lastSeenMs.v1 < report.shift.lastSeenMs.v2, 'v1 stopped answering before v2');
         assert.strictEqual(report.shift.hostnames.v2?.length, 5);
     });
 

@@ -39,7 +39,7 @@ async function readTar(tar: NodeJS.ReadableStream | { pipe: (d: NodeJS.WritableS
         ex.on('finish', () => resolve());
         ex.on('error', reject);
     });
-    (tar as { pipe: (d: NodeJS.WritableStream) => unknown }).pipe(ex as unknown as NodeJS.WritableStream);
+    tar.pipe(ex);
     await done;
     return files;
 }

@@ -6,8 +6,8 @@
 import * as assert from 'assert';
 import { PassThrough } from 'stream';
 
-import { runCli, type CliIo } from '../../src/cli/main';
-import '../../src/cli/node-verbs';
+import type { CliIo } from '../../src/cli/io';
+import { runCli } from '../../src/cli/main';
 import type { StackEngine } from '../../src/core/stack/engine';
 import type { Node, NodeSpec, Service, Task } from '../../src/core/specs';
 

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import type { EngineOptions } from '../../src/cli/main';
+import type { EngineOptions } from '../../src/cli/io';
 import type { StackEngine } from '../../src/core/stack/engine';
 import { runCliCaptured, type CliRun } from './support/cli';
 

@@ -79,6 +79,6 @@ describe('values: cpus (exact rational → NanoCPUs)', function () {
         assert.throws(() => parseNanoCpus('0.0000000001'), /^Error: value is too precise$/);
         assert.throws(() => parseNanoCpus('one'), /^Error: failed to parse one as a rational number$/);
         assert.throws(() => parseNanoCpus('1/0'), /failed to parse 1\/0 as a rational number/);
-        assert.throws(() => parseNanoCpus(''), /failed to parse  as a rational number/);
+        assert.throws(() => parseNanoCpus(''), /failed to parse {2}as a rational number/);
     });
 });

@@ -50,9 +50,9 @@ describe('config and secret rotation (core/stack/rotation.ts)', () => {
     it('a first deploy keeps the plain names docker stack deploy gives, labelled with the content hash (configs) and keyed fingerprint (secrets)', () => {
         const plan = planRotation(specsWith('a', 's'), { secrets: [], configs: [] }, key);
         assert.deepEqual(plan.objects.map((o) => [o.kind, o.name, o.rotated]), [['secret', 'prod_token', false], ['config', 'prod_cfg', false]]);
-        assert.equal(plan.specs.configs[0]!.spec.Labels?.[CONTENT_HASH_LABEL], contentHash8(b64('a')));
-        assert.deepEqual(plan.specs.secrets[0]!.spec.Labels, marked('s'));
-        assert.equal(plan.specs.services[0]!.spec.TaskTemplate.ContainerSpec?.Configs?.[0]?.ConfigName, 'prod_cfg');
+        assert.equal(plan.specs.configs[0].spec.Labels?.[CONTENT_HASH_LABEL], contentHash8(b64('a')));
+        assert.deepEqual(plan.specs.secrets[0].spec.Labels, marked('s'));
+        assert.equal(plan.specs.services[0].spec.TaskTemplate.ContainerSpec?.Configs?.[0]?.ConfigName, 'prod_cfg');
     });
 
     it('unchanged content keeps its object: a config compared by its data, a secret by its fingerprint under this key', () => {
@@ -66,11 +66,11 @@ describe('config and secret rotation (core/stack/rotation.ts)', () => {
         const cfgName = `prod_cfg-${contentHash8(b64('b'))}`;
         const secretName = `prod_token-${secretFingerprint(KEY, b64('s')).slice(0, 8)}`;
         assert.deepEqual(plan.objects.map((o) => [o.name, o.rotated, o.contentUnknown]), [[secretName, true, undefined], [cfgName, true, undefined]]);
-        const cs = plan.specs.services[0]!.spec.TaskTemplate.ContainerSpec!;
+        const cs = plan.specs.services[0].spec.TaskTemplate.ContainerSpec!;
         assert.deepEqual(cs.Configs?.map((c) => [c.ConfigName, c.File?.Name]), [[cfgName, '/etc/cfg']]);
         assert.deepEqual(cs.Secrets?.map((c) => [c.SecretName, c.File?.Name]), [[secretName, 'token']]);
-        assert.deepEqual(plan.specs.services[0]!.configNames, [cfgName]);
-        assert.equal(plan.specs.configs[0]!.spec.Name, cfgName);
+        assert.deepEqual(plan.specs.services[0].configNames, [cfgName]);
+        assert.equal(plan.specs.configs[0].spec.Name, cfgName);
     });
 
     it('content that already has its rotated version reuses it (an edit undone, a deploy repeated)', () => {

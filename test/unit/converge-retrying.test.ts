@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { waitAll } from '../../src/cli/main';
+import { waitAll } from '../../src/cli/output';
 import { assessService, describeOutcome, waitForService, type ConvergenceProgress } from '../../src/core/stack/converge';
 import type { StackEngine } from '../../src/core/stack/engine';
 import type { RestartPolicy, Service, Task } from '../../src/core/specs';

@@ -286,7 +286,7 @@ describe('convert: docker/cli full-example.yml', () => {
         });
         it('image label is the compose string; normalisation is a separate step', () => {
             assert.strictEqual(cs.Image, 'redis');
-            assert.strictEqual(normalizeImageReference(cs.Image!), 'redis:latest');
+            assert.strictEqual(normalizeImageReference(cs.Image), 'redis:latest');
         });
     });
 });

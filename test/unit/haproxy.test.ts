@@ -196,7 +196,7 @@ describe('haproxy: checkServerTemplateSlots', () => {
         );
         assert.equal(cfg.split('\n')[2]?.slice(24, 26), '60');
         assert.equal(cfg.split('\n')[5]?.slice(22, 25), '1-5');
-        assert.match(problems[0]!.message, /60 slots for tasks\.test, but service "test" asks for 80 replicas/);
+        assert.match(problems[0].message, /60 slots for tasks\.test, but service "test" asks for 80 replicas/);
     });
 
     it('matches tasks.<stack>_<svc> strictly when the stack name is known', () => {
@@ -208,11 +208,11 @@ describe('haproxy: checkServerTemplateSlots', () => {
     it('checks the captured working pair when the replicas grow past its slots', () => {
         const file = path.join(CAPTURE, 'docker-compose.yaml');
         const compose = loadYaml(file) as { services: Record<string, { deploy: { replicas?: number } }> };
-        compose.services['test']!.deploy.replicas = 61;
+        compose.services['test'].deploy.replicas = 61;
         const text = fs.readFileSync(path.join(CAPTURE, 'haproxy.cfg'), 'utf8');
         const problems = checkServerTemplateSlots(text, compose);
         assert.equal(problems.length, 1);
         assert.equal(problems[0]?.service, 'test');
-        assert.match(text.split('\n')[problems[0]!.line]!, /server-template app 60 tasks\.test:8080/);
+        assert.match(text.split('\n')[problems[0].line], /server-template app 60 tasks\.test:8080/);
     });
 });

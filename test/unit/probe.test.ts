@@ -219,10 +219,10 @@ describe('probe: during a rolling update', function () {
             assert.deepEqual(report.shift.versions, ['v1', 'v2']);
             assert.equal(summarize(report.results).failed, 0);
             const shift = versionShift(report.results, 1, 'v1', 'v2');
-            assert.ok(shift.firstSeenMs['v2']! > shift.firstSeenMs['v1']!);
-            assert.ok(shift.lastSeenMs['v1']! < shift.lastSeenMs['v2']!);
+            assert.ok(shift.firstSeenMs['v2'] > shift.firstSeenMs['v1']);
+            assert.ok(shift.lastSeenMs['v1'] < shift.lastSeenMs['v2']);
             assert.deepEqual(shift.hostnames['v2'], ['v2-0', 'v2-1', 'v2-2']);
-            assert.ok(shift.switchoverMs !== undefined && shift.switchoverMs >= shift.firstSeenMs['v2']! - 1);
+            assert.ok(shift.switchoverMs !== undefined && shift.switchoverMs >= shift.firstSeenMs['v2'] - 1);
             assert.match(renderVersionShift(report.shift), /# v1 {2}= v2/);
         } finally {
             await srv.close();

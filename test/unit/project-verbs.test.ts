@@ -4,7 +4,6 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { runCliCaptured, type CliRun } from './support/cli';
-import '../../src/cli/project-verbs';
 import { appNameFromFolder, completeScaffoldInput } from '../../src/core/scaffold/input';
 
 function cli(args: string[]): Promise<CliRun> {

@@ -9,9 +9,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import '../../src/cli/project-verbs';
-import '../../src/cli/registry-verbs';
-import '../../src/cli/history-verbs';
 import { decodeAuthHeader, encodeAuthHeader, type RegistryAuthSource } from '../../src/core/registry/credentials';
 import { registrySentences } from '../../src/core/registry/errors';
 import { completeScaffoldInput, imageInRegistry, validateRegistry } from '../../src/core/scaffold/input';
@@ -121,14 +118,14 @@ describe('deploy and the registry (scripted engine)', () => {
         const withAuth = scriptedSwarm();
         const r = await cli(['deploy', '--with-registry-auth', '-c', compose, 'prod'], { connect: () => withAuth.engine, registryAuth: authWith('good') });
         assert.strictEqual(r.code, 0, r.stderr);
-        assert.strictEqual(decodeAuthHeader(withAuth.seen.distribution[0]!.authHeader!).password, 'good');
-        assert.strictEqual(withAuth.seen.created[0]!.image, `127.0.0.1:5000/app:1@sha256:${'d'.repeat(64)}`);
-        assert.strictEqual(decodeAuthHeader(withAuth.seen.created[0]!.authHeader!).password, 'good');
+        assert.strictEqual(decodeAuthHeader(withAuth.seen.distribution[0].authHeader!).password, 'good');
+        assert.strictEqual(withAuth.seen.created[0].image, `127.0.0.1:5000/app:1@sha256:${'d'.repeat(64)}`);
+        assert.strictEqual(decodeAuthHeader(withAuth.seen.created[0].authHeader!).password, 'good');
 
         const diffed = scriptedSwarm();
         const d = await cli(['diff', '--with-registry-auth', '-c', compose, 'prod'], { connect: () => diffed.engine, registryAuth: authWith('good') });
         assert.strictEqual(d.code, 1, d.stderr);
-        assert.strictEqual(decodeAuthHeader(diffed.seen.distribution[0]!.authHeader!).password, 'good');
+        assert.strictEqual(decodeAuthHeader(diffed.seen.distribution[0].authHeader!).password, 'good');
         assert.doesNotMatch(d.stderr, /asks for credentials/);
         assert.deepStrictEqual(diffed.seen.created, []);
     });
@@ -192,12 +189,12 @@ describe('update --image and the registry (scripted engine)', () => {
         const withFlag = scriptedService();
         const r1 = await cli(['update', '-d', '--with-registry-auth', '--image', '127.0.0.1:5000/app:2', 'prod_app'], { connect: () => withFlag.engine, registryAuth: authWith('good') });
         assert.strictEqual(r1.code, 0, r1.stderr);
-        assert.strictEqual(decodeAuthHeader(String(withFlag.sent[0]!.params!.authHeader)).password, 'good');
-        assert.strictEqual(withFlag.sent[0]!.params!.registryAuthFrom, undefined);
+        assert.strictEqual(decodeAuthHeader(String(withFlag.sent[0].params!.authHeader)).password, 'good');
+        assert.strictEqual(withFlag.sent[0].params!.registryAuthFrom, undefined);
 
         const plain = scriptedService();
         const r2 = await cli(['update', '-d', '--image', '127.0.0.1:5000/app:2', 'prod_app'], { connect: () => plain.engine, registryAuth: authWith('good') });
         assert.strictEqual(r2.code, 0, r2.stderr);
-        assert.deepStrictEqual(plain.sent[0]!.params, { registryAuthFrom: 'spec' });
+        assert.deepStrictEqual(plain.sent[0].params, { registryAuthFrom: 'spec' });
     });
 });

@@ -12,8 +12,8 @@ import { REVISION_LABEL, REVISION_SHA256_LABEL, revisionConfigName, type Revisio
 import { runCliCaptured, scriptedEmptySwarm } from './support/cli';
 
 const NS = 'com.docker.stack.namespace';
-const IDLE_NETWORK: Network = { Id: 'net-default', Name: 'prod_default', Scope: 'swarm', Driver: 'overlay', Labels: { [NS]: 'prod' } } as Network;
-const BACKEND: Network = { Id: 'net-backend', Name: 'prod_backend', Scope: 'swarm', Driver: 'overlay', Labels: { [NS]: 'prod' } } as Network;
+const IDLE_NETWORK: Network = { Id: 'net-default', Name: 'prod_default', Scope: 'swarm', Driver: 'overlay', Labels: { [NS]: 'prod' } };
+const BACKEND: Network = { Id: 'net-backend', Name: 'prod_backend', Scope: 'swarm', Driver: 'overlay', Labels: { [NS]: 'prod' } };
 
 function spec(name: string, image: string, extra: { mounts?: ServiceSpec['TaskTemplate']['ContainerSpec'] extends infer C ? C extends { Mounts?: infer M } ? M : never : never; networks?: string[]; env?: string[] } = {}): ServiceSpec {
     return {
@@ -25,7 +25,7 @@ function spec(name: string, image: string, extra: { mounts?: ServiceSpec['TaskTe
             ForceUpdate: 0,
         },
         Mode: { Replicated: { Replicas: 1 } },
-    } as ServiceSpec;
+    };
 }
 
 /** What anyone who may create configs can write: a revision with a matching checksum. */

@@ -53,7 +53,7 @@ function pinStack(pin: string): StackSpecs {
 }
 
 const held = (id: string, name: string, labels: Record<string, string>): Secret =>
-    ({ ID: id, Version: { Index: 1 }, CreatedAt: '', UpdatedAt: '', Spec: { Name: name, Labels: { [NS]: 'bank', ...labels } } }) as Secret;
+    ({ ID: id, Version: { Index: 1 }, CreatedAt: '', UpdatedAt: '', Spec: { Name: name, Labels: { [NS]: 'bank', ...labels } } });
 const markOf = (key: FingerprintKey, text: string) => ({ [SECRET_FINGERPRINT_LABEL]: fingerprintLabel(key, secretFingerprint(key, b64(text))) });
 
 /** Everything of a planned secret that goes to the swarm and that the API gives back to whoever lists secrets. */
@@ -83,7 +83,7 @@ describe('secret fingerprints (core/stack/secret-fingerprint.ts, rotation.ts)', 
         // A first deploy (plain name) and a changed PIN (rotated name): both are listed by anyone with access.
         const first = planRotation(pinStack(pin), { secrets: [], configs: [] }, () => THIS_MACHINE);
         const changed = planRotation(pinStack(pin), { secrets: [held('s1', 'bank_pin', markOf(THIS_MACHINE, '000000'))], configs: [] }, () => THIS_MACHINE);
-        assert.equal(changed.objects[0]!.rotated, true);
+        assert.equal(changed.objects[0].rotated, true);
         for (const plan of [first, changed]) {
             const shown = listed(plan.specs);
             assert.ok(!shown.includes(sha256(pin).slice(0, 8)), `the unsalted sha256 of the PIN is listed: ${shown}`);
@@ -99,17 +99,17 @@ describe('secret fingerprints (core/stack/secret-fingerprint.ts, rotation.ts)', 
         const existing = { secrets: [held('s1', 'bank_pin', markOf(THIS_MACHINE, 'old'))], configs: [] };
         const mine = planRotation(pinStack('482913'), existing, () => THIS_MACHINE);
         const theirs = planRotation(pinStack('482913'), existing, () => OTHER_MACHINE);
-        assert.notEqual(mine.specs.secrets[0]!.name, theirs.specs.secrets[0]!.name);
-        assert.notEqual(mine.specs.secrets[0]!.spec.Labels?.[SECRET_FINGERPRINT_LABEL], theirs.specs.secrets[0]!.spec.Labels?.[SECRET_FINGERPRINT_LABEL]);
-        assert.match(mine.specs.secrets[0]!.spec.Labels?.[SECRET_FINGERPRINT_LABEL] ?? '', new RegExp(`^hmac-sha256:${THIS_MACHINE.id}:[0-9a-f]{64}$`));
+        assert.notEqual(mine.specs.secrets[0].name, theirs.specs.secrets[0].name);
+        assert.notEqual(mine.specs.secrets[0].spec.Labels?.[SECRET_FINGERPRINT_LABEL], theirs.specs.secrets[0].spec.Labels?.[SECRET_FINGERPRINT_LABEL]);
+        assert.match(mine.specs.secrets[0].spec.Labels?.[SECRET_FINGERPRINT_LABEL] ?? '', new RegExp(`^hmac-sha256:${THIS_MACHINE.id}:[0-9a-f]{64}$`));
     });
 
     it('this machine keeps an unchanged secret and rotates a changed one, saying it is new content', () => {
         const same = planRotation(pinStack('482913'), { secrets: [held('s1', 'bank_pin', markOf(THIS_MACHINE, '482913'))], configs: [] }, () => THIS_MACHINE);
         assert.deepEqual(same.objects.map((o) => [o.name, o.rotated]), [['bank_pin', false]]);
         const changed = planRotation(pinStack('482913'), { secrets: [held('s1', 'bank_pin', markOf(THIS_MACHINE, '111111'))], configs: [] }, () => THIS_MACHINE);
-        assert.equal(changed.objects[0]!.contentUnknown, undefined);
-        assert.match(planLines(changed)[0]!, /^secret bank_pin-[0-9a-f]{8}: create \(new content of bank_pin; /);
+        assert.equal(changed.objects[0].contentUnknown, undefined);
+        assert.match(planLines(changed)[0], /^secret bank_pin-[0-9a-f]{8}: create \(new content of bank_pin; /);
     });
 
     it('a machine without the key (or a secret from an older Swarm Stacks) cannot tell: it deploys the secret again and says why', () => {
@@ -117,8 +117,8 @@ describe('secret fingerprints (core/stack/secret-fingerprint.ts, rotation.ts)', 
         for (const labels of unknown) {
             const plan = planRotation(pinStack('482913'), { secrets: [held('s1', 'bank_pin', labels)], configs: [] }, () => THIS_MACHINE);
             assert.deepEqual(plan.objects.map((o) => [o.name.startsWith('bank_pin-'), o.rotated, o.contentUnknown]), [[true, true, true]], JSON.stringify(labels));
-            assert.equal(plan.specs.services[0]!.spec.TaskTemplate.ContainerSpec?.Secrets?.[0]?.SecretName, plan.objects[0]!.name);
-            assert.match(planLines(plan)[0]!, /its fingerprint in the swarm was not made with this machine's key, so whether it changed cannot be told/);
+            assert.equal(plan.specs.services[0].spec.TaskTemplate.ContainerSpec?.Secrets?.[0]?.SecretName, plan.objects[0].name);
+            assert.match(planLines(plan)[0], /its fingerprint in the swarm was not made with this machine's key, so whether it changed cannot be told/);
         }
     });
 

@@ -13,7 +13,6 @@ import { gunzipSync } from 'node:zlib';
 import type { ConfigSpec, SecretSpec, Service, ServiceSpec } from '../../src/core/specs';
 import { runCliCaptured, scriptedEmptySwarm } from './support/cli';
 // Registers diff and history (the command line's entry loads these modules).
-import '../../src/cli/history-verbs';
 
 const SECRET_TEXT = 'hunter2-correct-horse-748201';
 const SECRET_BASE64 = Buffer.from(SECRET_TEXT).toString('base64');
@@ -51,7 +50,7 @@ describe('secret data is never printed', () => {
                 ['vault', 'prod_vault', undefined, false],
             ],
         );
-        assert.deepEqual(printed.secrets[1]!.spec.Driver, { Name: 'vault' });
+        assert.deepEqual(printed.secrets[1].spec.Driver, { Name: 'vault' });
     });
 
     /** A scripted swarm that records what it was sent: created secrets, services and the revision config. */
@@ -93,7 +92,7 @@ describe('secret data is never printed', () => {
             // The test can see the data where it belongs: in the request that creates the secret.
             assert.equal(sent.secrets.find((s) => s.Name.startsWith('prod_db_password'))?.Data, SECRET_BASE64);
             assert.equal(sent.revisions.length, 1);
-            assertNoSecret(sent.revisions[0]!, 'the revision');
+            assertNoSecret(sent.revisions[0], 'the revision');
         }
     });
 

@@ -23,7 +23,7 @@ function spec(name: string, image: string, replicas = 1): ServiceSpec {
         Labels: { [NS]: 'prod', 'com.docker.stack.image': image },
         TaskTemplate: { ContainerSpec: { Image: image }, ForceUpdate: 0 },
         Mode: { Replicated: { Replicas: replicas } },
-    } as ServiceSpec;
+    };
 }
 
 function payload(revision = 1, overrides: Partial<RevisionPayload> = {}): RevisionPayload {
@@ -98,7 +98,7 @@ describe('stack history: revision objects', () => {
         // The label says one stack, the lookup another.
         assert.match(reasonOf(forged(payload(1), 1, 'other')), /belongs to stack "other"/);
         // A name that is not ours.
-        assert.match(reasonOf({ ...forged(payload(1)), Spec: { ...forged(payload(1)).Spec, Name: 'prod_whatever' } } as Config), /name should be prod_swarm-stacks-revision-1/);
+        assert.match(reasonOf({ ...forged(payload(1)), Spec: { ...forged(payload(1)).Spec, Name: 'prod_whatever' } }), /name should be prod_swarm-stacks-revision-1/);
     });
 
     it('refuses content that is not compressed JSON, and too large objects, before decoding them', () => {
@@ -106,7 +106,7 @@ describe('stack history: revision objects', () => {
         const config = asConfig({ Name: revisionConfigName('prod', 1), Labels: { [NS]: 'prod', [REVISION_LABEL]: '1', [REVISION_SHA256_LABEL]: createHash('sha256').update(junk).digest('hex') }, Data: junk.toString('base64') });
         assert.match(reasonOf(config), /not a compressed JSON revision/);
         const huge = Buffer.alloc(MAX_REVISION_BYTES + 10, 7).toString('base64');
-        assert.match(reasonOf({ ...config, Spec: { ...config.Spec, Data: huge } } as Config), /larger than 500 KiB/);
+        assert.match(reasonOf({ ...config, Spec: { ...config.Spec, Data: huge } }), /larger than 500 KiB/);
         // A gzip bomb: a few KiB that inflate to 16 MiB.
         const bomb = gzipSync(Buffer.alloc(16 * 1024 * 1024, 32));
         assert.ok(bomb.length < MAX_REVISION_BYTES);

@@ -39,10 +39,10 @@ describe('names of JavaScript built-ins in user keys', () => {
     it('interpolation: an unset ${toString} or ${__proto__} is empty, as in docker', () => {
         for (const name of BUILT_INS) {
             // process.env inherits from Object.prototype; the lookup must not.
-            const mapping = lookupOwn(process.env as Record<string, string | undefined>);
+            const mapping = lookupOwn(process.env);
             assert.strictEqual(substitute(`x\${${name}}y`, mapping).value, 'xy', name);
             assert.deepStrictEqual(substitute(`\${${name}}`, mapping).unset, [name]);
-            const spec = serviceSpec(`services:\n  web:\n    image: "app\${${name}}:1"\n`, { env: process.env as Record<string, string> });
+            const spec = serviceSpec(`services:\n  web:\n    image: "app\${${name}}:1"\n`, { env: process.env });
             assert.strictEqual(spec.TaskTemplate.ContainerSpec?.Image, 'app:1', name);
         }
     });

@@ -67,6 +67,5 @@ describe('generated schema validators', function () {
 });
 
 function generatedModule(version: string): { createValidator(formats: object): ((data: unknown) => boolean) & { errors?: ErrorObject[] | null } } {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(`../../src/core/compose/schema/validators/v${version.replace('.', '_')}`);
 }

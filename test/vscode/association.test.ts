@@ -178,9 +178,9 @@ describe('a compose file deployed by the Docker CLI, opened in a fresh window', 
         const lensTitle = await waitFor('the drift in the lens', async () => titlesAt(await lensesOf(composeUri), WEB_LINE).find((t) => t.startsWith('3/3 running')));
         assert.equal(lensTitle, '3/3 running · file: 2');
         const item = await waitFor('the drift in the tree', async () => ((await serviceItem(`${stack}_web`))?.fileReplicas === 2 ? serviceItem(`${stack}_web`) : undefined));
-        assert.match(String(item!.description), /^3\/3 · file: 2 · /);
+        assert.match(String(item.description), /^3\/3 · file: 2 · /);
         await vscode.commands.executeCommand('swarmStacks.views.stacks.focus');
-        await api.views.stacksView.reveal(item!, { select: true, expand: false });
+        await api.views.stacksView.reveal(item, { select: true, expand: false });
         await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(composeUri), { preview: false });
         await takeScreenshot('compose-drift', { selector: '.codelens-decoration' });
 

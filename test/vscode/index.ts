@@ -103,7 +103,7 @@ export async function run(): Promise<void> {
                     }),
                 );
             } catch (error) {
-                reject(error);
+                reject(error instanceof Error ? error : new Error(String(error)));
             }
         });
     } catch (error) {

@@ -31,7 +31,7 @@ describe('Nodes view on a real 3-node swarm', function () {
     let folder: string;
     const nodeIds = new Map<string, string>();
 
-    const nodeItems = async (): Promise<NodeItem[]> => (await api.views.nodes.getChildren()) as NodeItem[];
+    const nodeItems = async (): Promise<NodeItem[]> => api.views.nodes.getChildren() as NodeItem[];
     const nodeItem = async (name: string): Promise<NodeItem | undefined> => (await nodeItems()).find((n) => n.node.hostname === name);
     const availability = async (name: string): Promise<string | undefined> => (await manager.inspectNode(nodeIds.get(name)!)).Spec.Availability;
 
@@ -100,7 +100,7 @@ describe('Nodes view on a real 3-node swarm', function () {
         assert.match(String(items[0].description), /^manager \(leader\) · active · ready/);
         assert.match(String(items[1].description), /^worker · active · ready/);
         assert.strictEqual(items[1].contextValue, 'node.worker.active', 'the menus offer Drain, Pause, Promote on a worker');
-        const children = (await api.views.nodes.getChildren(items[1])) as TaskItem[];
+        const children = api.views.nodes.getChildren(items[1]) as TaskItem[];
         assert.ok(children.some((t) => t.label === `${stack}_pinned.1`), `node2's tasks: ${children.map((t) => t.label).join(', ')}`);
         await api.views.nodesView.reveal(items[1], { expand: true, focus: true, select: true });
         await takeScreenshot('nodes-view');
@@ -165,7 +165,7 @@ describe('Nodes view on a real 3-node swarm', function () {
                 compose.fsPath,
                 ['version: "3.8"', 'services:', '  app:', `    image: ${image}`, `    command: ${IDLE}`, '    stop_grace_period: 1s', '    deploy:', '      replicas: 3', '      placement:', '        max_replicas_per_node: 1', ''].join('\n'),
             );
-        write(images[0]!);
+        write(images[0]);
         const savedDockerConfig = process.env.DOCKER_CONFIG;
         process.env.DOCKER_CONFIG = cluster.registry.dockerConfig;
         const deploySettings = vscode.workspace.getConfiguration('swarmStacks.deploy');
@@ -175,7 +175,7 @@ describe('Nodes view on a real 3-node swarm', function () {
             const deploying = Promise.resolve(vscode.commands.executeCommand('swarmStacks.deployStack', compose, { stackName: askStack }));
             const text = await workbenchText(PREVIEW);
             assert.match(text, new RegExp(`Send your credentials for ${escape(cluster.registry.cluster)} to the swarm\\?`), text);
-            assert.match(text, new RegExp(`${escape(images[0]!)} is in ${escape(cluster.registry.cluster)}, for which your Docker configuration has credentials`), text);
+            assert.match(text, new RegExp(`${escape(images[0])} is in ${escape(cluster.registry.cluster)}, for which your Docker configuration has credentials`), text);
             assert.deepStrictEqual(await manager.listServices({ label: [`com.docker.stack.namespace=${askStack}`] }), [], 'nothing is deployed while the question is open');
             await takeScreenshot('deploy-registry-auth-question', { selector: PREVIEW });
             await clickInWorkbench(`${PREVIEW} .monaco-list-row:has-text("Send Credentials")`);
@@ -186,10 +186,10 @@ describe('Nodes view on a real 3-node swarm', function () {
             }, 120_000);
             assert.ok(tasks.every((t) => (t.Spec.ContainerSpec?.Image ?? '').startsWith(`${images[0]}@sha256:`)), 'pinned with the credentials, pulled by every node');
             // Remembered for the workspace: the next deploy, which may not ask, still sends them (the new tag is pinned).
-            write(images[1]!);
+            write(images[1]);
             await vscode.commands.executeCommand('swarmStacks.deployStack', compose, { stackName: askStack, skipConfirmation: true });
             const service = await manager.inspectService(`${askStack}_app`);
-            assert.match(service.Spec.TaskTemplate.ContainerSpec?.Image ?? '', new RegExp(`^${escape(images[1]!)}@sha256:[0-9a-f]{64}$`));
+            assert.match(service.Spec.TaskTemplate.ContainerSpec?.Image ?? '', new RegExp(`^${escape(images[1])}@sha256:[0-9a-f]{64}$`));
         } finally {
             await vscode.commands.executeCommand('swarmStacks.removeStack', { stackName: askStack }, { skipConfirmation: true });
             await deploySettings.update('resolveImage', 'never', vscode.ConfigurationTarget.Global);

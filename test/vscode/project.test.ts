@@ -123,7 +123,7 @@ describe('project commands (scaffold, build, load-balancing panel)', function ()
         server = http.createServer((_req, res) => {
             const i = n++;
             // Round robin, with every eighth answer from the first host (as leastconn may do).
-            const host = hosts[i % 8 === 7 ? 0 : i % hosts.length]!;
+            const host = hosts[i % 8 === 7 ? 0 : i % hosts.length];
             res.writeHead(200, { 'Content-Type': 'text/html' });
             res.end(`<h1>I'm ${host}</h1>\n`);
         });

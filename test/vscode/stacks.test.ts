@@ -20,7 +20,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
     for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
         try {
             const value = await probe();
-            if (value !== undefined && value !== false) return value as T;
+            if (value !== undefined && value !== false) return value;
         } catch (error) {
             last = error;
         }

@@ -100,7 +100,7 @@ describe('config rotation and a verified update in the editor', function () {
         await vscode.commands.executeCommand('swarmStacks.deployStack', composeUri, { stackName: stack, skipConfirmation: true });
         const configs = haproxyConfigs();
         assert.equal(configs.length, 1, `configs left: ${configs.join(', ')}`);
-        assert.match(configs[0]!, new RegExp(`^${stack}_haproxy_cfg-[0-9a-f]{8}$`));
+        assert.match(configs[0], new RegExp(`^${stack}_haproxy_cfg-[0-9a-f]{8}$`));
         let header: string | undefined;
         const served = Date.now() + 60_000;
         while (Date.now() < served && (header = await headerOf(url, 'x-haproxy-cfg')) !== 'edited') await sleep(500);

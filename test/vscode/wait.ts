@@ -6,7 +6,7 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
     for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
         try {
             const value = await probe();
-            if (value !== undefined && value !== false) return value as T;
+            if (value !== undefined && value !== false) return value;
         } catch (error) {
             last = error;
         }

@@ -126,12 +126,12 @@ export class BuildProgressParser {
         const built = BUILT_RE.exec(line);
         if (built && this.imageId === undefined) {
             this.imageId = built[1];
-            events.push({ kind: 'image', id: built[1] as string });
+            events.push({ kind: 'image', id: built[1] });
         }
         const tagged = TAGGED_RE.exec(line);
         if (tagged) {
-            this.tags.push(tagged[1] as string);
-            events.push({ kind: 'tagged', tag: tagged[1] as string });
+            this.tags.push(tagged[1]);
+            events.push({ kind: 'tagged', tag: tagged[1] });
         }
         const current = this.currentStep;
         if (current) {

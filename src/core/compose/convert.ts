@@ -219,7 +219,7 @@ function convertNetworks(config: ComposeConfig, stackName: string): { networks: 
     for (const key of Array.from(used).sort(compareBytes)) {
         const declared = config.networks && key in config.networks;
         if (!declared && key !== 'default') continue; // reported by the service conversion
-        const cfg: NetworkConfig = (config.networks?.[key] ?? {}) as NetworkConfig;
+        const cfg: NetworkConfig = (config.networks?.[key] ?? {});
         if (isExternal(cfg.external)) {
             externals.add(objectName(key, cfg, stackName));
             continue;
@@ -624,7 +624,7 @@ function convertServiceNetworks(
             const p = Array.isArray(n) ? [...path, 'networks', i] : n ? [...path, 'networks', netKey] : path;
             throw new ConversionError(`undefined network "${netKey}"`, p);
         }
-        const top = (config.networks?.[netKey] ?? {}) as NetworkConfig;
+        const top = (config.networks?.[netKey] ?? {});
         const target = top.name ? top.name : isExternal(top.external) ? objectName(netKey, top, stackName) : `${stackName}_${netKey}`;
         const att: NetworkAttachmentConfig = { Target: target };
         const aliases = (cfg?.aliases ?? []).map(goSprint);

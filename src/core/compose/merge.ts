@@ -99,7 +99,7 @@ function volumesToLong(list: unknown[]): ServiceVolumeConfig[] {
 }
 
 function refsToLong(list: unknown[]): FileReferenceConfig[] {
-    return list.map((v) => (isObj(v) ? ({ ...v } as FileReferenceConfig) : { source: String(v) }));
+    return list.map((v) => (isObj(v) ? { ...v } : { source: String(v) }));
 }
 
 function keyedMerge<T>(base: T[], over: T[], key: (t: T) => string | number, numeric: boolean): { list: T[]; collapsed: number } {
@@ -173,7 +173,7 @@ function mergeGeneric(base: unknown, over: unknown, path: string, notes: MergeNo
         for (const [k, v] of Object.entries(over)) if (!isZero(v)) setKey(r, k, v);
         return r;
     }
-    if (Array.isArray(base) && Array.isArray(over)) return [...base, ...over];
+    if (Array.isArray(base) && Array.isArray(over)) return [...(base as unknown[]), ...(over as unknown[])];
     if (isObj(base) && isObj(over)) {
         const r: Obj = { ...base };
         for (const [k, v] of Object.entries(over)) setKey(r, k, mergeGeneric(ownValue(base, k), v, path ? `${path}.${k}` : k, notes, service));
@@ -224,7 +224,7 @@ export function mergeConfigs(configs: Obj[], notes: MergeNote[] = []): Obj {
             } else if (k === 'version') {
                 continue;
             } else if (['networks', 'volumes', 'secrets', 'configs'].includes(k)) {
-                const b = isObj(result[k]) ? { ...(result[k] as Obj) } : {};
+                const b = isObj(result[k]) ? { ...result[k] } : {};
                 if (isObj(v)) for (const [ek, ev] of Object.entries(v)) setKey(b, ek, ev);
                 setKey(result, k, b);
             } else {
@@ -234,7 +234,7 @@ export function mergeConfigs(configs: Obj[], notes: MergeNote[] = []): Obj {
     }
     if (isObj(result.services)) {
         const sorted: Obj = {};
-        for (const k of Object.keys(result.services).sort()) setKey(sorted, k, (result.services as Obj)[k]);
+        for (const k of Object.keys(result.services).sort()) setKey(sorted, k, result.services[k]);
         result.services = sorted;
     }
     return result;

@@ -75,22 +75,24 @@ const FORMATS: Record<string, Format> = {
  * schema version), so nothing loads Ajv's compiler or compiles a schema at run time; each version's module is
  * required only when a file of that version is validated. Literal requires, so that the bundler sees each one.
  */
-function loadValidatorModule(version: string): { createValidator(formats: Record<string, Format>): CompiledValidator } | undefined {
+type ValidatorModule = { createValidator(formats: Record<string, Format>): CompiledValidator };
+
+function loadValidatorModule(version: string): ValidatorModule | undefined {
     switch (version) {
-        case '3.0': return require('./schema/validators/v3_0');
-        case '3.1': return require('./schema/validators/v3_1');
-        case '3.2': return require('./schema/validators/v3_2');
-        case '3.3': return require('./schema/validators/v3_3');
-        case '3.4': return require('./schema/validators/v3_4');
-        case '3.5': return require('./schema/validators/v3_5');
-        case '3.6': return require('./schema/validators/v3_6');
-        case '3.7': return require('./schema/validators/v3_7');
-        case '3.8': return require('./schema/validators/v3_8');
-        case '3.9': return require('./schema/validators/v3_9');
-        case '3.10': return require('./schema/validators/v3_10');
-        case '3.11': return require('./schema/validators/v3_11');
-        case '3.12': return require('./schema/validators/v3_12');
-        case '3.13': return require('./schema/validators/v3_13');
+        case '3.0': return require('./schema/validators/v3_0') as ValidatorModule;
+        case '3.1': return require('./schema/validators/v3_1') as ValidatorModule;
+        case '3.2': return require('./schema/validators/v3_2') as ValidatorModule;
+        case '3.3': return require('./schema/validators/v3_3') as ValidatorModule;
+        case '3.4': return require('./schema/validators/v3_4') as ValidatorModule;
+        case '3.5': return require('./schema/validators/v3_5') as ValidatorModule;
+        case '3.6': return require('./schema/validators/v3_6') as ValidatorModule;
+        case '3.7': return require('./schema/validators/v3_7') as ValidatorModule;
+        case '3.8': return require('./schema/validators/v3_8') as ValidatorModule;
+        case '3.9': return require('./schema/validators/v3_9') as ValidatorModule;
+        case '3.10': return require('./schema/validators/v3_10') as ValidatorModule;
+        case '3.11': return require('./schema/validators/v3_11') as ValidatorModule;
+        case '3.12': return require('./schema/validators/v3_12') as ValidatorModule;
+        case '3.13': return require('./schema/validators/v3_13') as ValidatorModule;
         default: return undefined;
     }
 }

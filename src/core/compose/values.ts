@@ -120,7 +120,7 @@ export function formatDurationNs(ns: bigint | number): string {
         // v / 10^prec with trailing zeros trimmed
         const p = 10n ** BigInt(prec);
         const ip = v / p;
-        let fp = (v % p).toString().padStart(prec, '0').replace(/0+$/, '');
+        const fp = (v % p).toString().padStart(prec, '0').replace(/0+$/, '');
         return fp ? `${ip}.${fp}` : `${ip}`;
     };
     let out: string;
@@ -199,9 +199,13 @@ export function parseBytes(sizeStr: string): number {
     return truncInt64(size);
 }
 
+// int64's bounds as the nearest doubles: -2^63 is exact, 2^63 - 1 rounds to 2^63.
+const INT64_MIN_DOUBLE = -(2 ** 63);
+const INT64_MAX_DOUBLE = 2 ** 63;
+
 function truncInt64(n: number): number {
-    if (Number.isNaN(n)) return -9223372036854775808; // Go int64(NaN) is implementation-defined; amd64 gives MinInt64
-    if (n >= 9223372036854775807) return 9223372036854775807;
+    if (Number.isNaN(n)) return INT64_MIN_DOUBLE; // Go int64(NaN) is implementation-defined; amd64 gives MinInt64
+    if (n >= INT64_MAX_DOUBLE) return INT64_MAX_DOUBLE;
     return Math.trunc(n);
 }
 

@@ -234,7 +234,7 @@ export interface ProbeSummary {
 export function percentile(sorted: readonly number[], p: number): number {
     if (sorted.length === 0) return NaN;
     const rank = Math.ceil((p / 100) * sorted.length);
-    return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
+    return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
 export function summarize(results: readonly ProbeResult[]): ProbeSummary {
@@ -274,12 +274,12 @@ export function summarize(results: readonly ProbeResult[]): ProbeSummary {
     if (latencies.length > 0) {
         summary.latency = {
             count: latencies.length,
-            min: latencies[0] as number,
+            min: latencies[0],
             mean: latencies.reduce((s, x) => s + x, 0) / latencies.length,
             p50: percentile(latencies, 50),
             p90: percentile(latencies, 90),
             p99: percentile(latencies, 99),
-            max: latencies[latencies.length - 1] as number,
+            max: latencies[latencies.length - 1],
         };
     }
     return summary;
@@ -292,10 +292,10 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 export function renderTextTable(summary: ProbeSummary): string {
     const rows: string[][] = [['hostname', 'requests', 'share', 'version']];
     for (const h of summary.hostnames) rows.push([h.hostname, String(h.count), pct(h.share), h.version ?? '']);
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
     const fmt = (r: string[]): string =>
-        r.map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-    const out = [fmt(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(fmt)];
+        r.map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    const out = [fmt(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(fmt)];
     out.push('');
     out.push(`${summary.total} requests: ${summary.ok} answered, ${summary.failed} failed, ${summary.hostnames.length} distinct hostnames`);
     if (summary.versions.length > 0) out.push(`versions: ${summary.versions.map((v) => `${v.version} ${v.count}`).join(', ')}`);
@@ -470,7 +470,7 @@ export function renderVersionShift(shift: VersionShift, width = 40): string {
     for (const b of shift.buckets) {
         let bar = '';
         shift.versions.forEach((v, i) => {
-            bar += symbols[i % symbols.length]!.repeat(Math.round(((b.counts[v] ?? 0) / max) * width));
+            bar += symbols[i % symbols.length].repeat(Math.round(((b.counts[v] ?? 0) / max) * width));
         });
         bar += 'x'.repeat(Math.round((b.failures / max) * width));
         lines.push(`${(b.startMs / 1000).toFixed(0).padStart(5)}s | ${bar}`);

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
-import { dockerConfigDir } from '../../docker/endpoint';
+import { dockerConfigDir } from '../../node/docker-config';
 import { allCredentials, encodeRegistryConfigHeader, hasStoredCredentials, registryAuthSource, type CredentialsIo, type HelperRun, type RegistryAuthSource } from './credentials';
 
 export function nodeCredentialsIo(env: Readonly<Record<string, string | undefined>> = process.env): CredentialsIo {
@@ -54,7 +54,7 @@ function runHelper(program: string, args: string[], input: string, timeoutMs: nu
         const stderr: Buffer[] = [];
         // Required here: only a credential helper needs child_process; the CLI bundles this module with its engine code.
         const { spawn } = require('child_process') as typeof import('child_process');
-        const child = spawn(program, args, { env: { ...env } as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+        const child = spawn(program, args, { env: { ...env }, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
         const timer = setTimeout(() => {
             child.kill('SIGKILL');
             finish({ stdout: Buffer.concat(stdout).toString('utf8'), failure: 'timeout' });

@@ -80,7 +80,7 @@ export function errorKind(error: unknown): string | undefined {
 
 /** Runs `work` over `items` with at most `limit` at once, keeping the order of results. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-    const results: PromiseSettledResult<R>[] = new Array(items.length);
+    const results = new Array<PromiseSettledResult<R>>(items.length);
     let next = 0;
     const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
         while (next < items.length) {

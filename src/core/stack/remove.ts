@@ -122,7 +122,9 @@ async function retryWhileTasksStop(remove: () => Promise<void>, retryMs: number,
             const remaining = deadline - Date.now();
             if (!STOPPING_TASK.test(messageOf(error)) || remaining <= 0) throw error;
             // Cancelled: the engine's last answer is what the failure reports.
-            await pause(Math.min(delay, remaining), signal).catch(() => Promise.reject(error));
+            await pause(Math.min(delay, remaining), signal).catch(() => {
+                throw error;
+            });
         }
     }
 }

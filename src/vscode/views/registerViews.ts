@@ -193,7 +193,9 @@ export function registerViews(context: vscode.ExtensionContext, model: SwarmMode
         vscode.workspace.onDidSaveTextDocument(() => stacks.fire()),
         vscode.workspace.onDidOpenTextDocument(() => stacks.fire()),
         vscode.workspace.onDidCloseTextDocument(() => stacks.fire()),
-        new vscode.Disposable(() => hold?.dispose()),
+        new vscode.Disposable(() => {
+            hold?.dispose();
+        }),
     );
     return { stacks, nodes, stacksView, nodesView };
 }

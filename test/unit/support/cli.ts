@@ -1,6 +1,7 @@
 // Running the command line in-process for unit tests: its output captured, and a scripted engine to talk to.
 import { PassThrough } from 'stream';
-import { runCli, type CliIo } from '../../../src/cli/main';
+import type { CliIo } from '../../../src/cli/io';
+import { runCli } from '../../../src/cli/main';
 import type { StackEngine } from '../../../src/core/stack/engine';
 
 export interface CliRun {

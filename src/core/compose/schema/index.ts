@@ -1,4 +1,3 @@
-/* eslint-disable */
 // Generated list of docker/cli compose schemas (Apache-2.0, see README.md). Run time does not import this file: it
 // uses the validators compiled from these schemas (./validators, scripts/generate-validators.mjs) and ./versions.
 import v3_0 from './config_schema_v3.0.json';

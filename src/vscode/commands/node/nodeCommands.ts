@@ -16,15 +16,15 @@ interface NodeCommandOptions {
  * computed in src/core/nodes), asks, then sends one node update.
  */
 export function nodeCommandHandlers(services: ExtensionServices): Record<'drainNode' | 'pauseNode' | 'activateNode' | 'promoteNode' | 'demoteNode' | 'addNodeLabel' | 'removeNodeLabel', CommandHandler> {
-    const availability = (to: Availability) => (target: unknown, options: unknown) => changeAvailability(services, target, to, (options ?? {}) as NodeCommandOptions);
+    const availability = (to: Availability) => (target: unknown, options: unknown) => changeAvailability(services, target, to, (options ?? {}));
     return {
         drainNode: availability('drain'),
         pauseNode: availability('pause'),
         activateNode: availability('active'),
         promoteNode: (target) => promote(services, target),
-        demoteNode: (target, options) => demote(services, target, (options ?? {}) as NodeCommandOptions),
+        demoteNode: (target, options) => demote(services, target, (options ?? {})),
         addNodeLabel: (target, label) => addLabel(services, target, label),
-        removeNodeLabel: (target, key, options) => removeLabel(services, target, key, (options ?? {}) as NodeCommandOptions),
+        removeNodeLabel: (target, key, options) => removeLabel(services, target, key, (options ?? {})),
     };
 }
 

@@ -38,7 +38,7 @@ async function resolveDockerfile(arg: unknown): Promise<{ dir: string; dockerfil
     const items = found
         .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
         .map((f) => ({ label: vscode.workspace.asRelativePath(f), uri: f }));
-    const chosen = items.length === 1 ? items[0]! : await pick(items, { title: vscode.l10n.t('Build Image: which Dockerfile?') });
+    const chosen = items.length === 1 ? items[0] : await pick(items, { title: vscode.l10n.t('Build Image: which Dockerfile?') });
     return { dir: path.dirname(chosen.uri.fsPath), dockerfile: path.basename(chosen.uri.fsPath) };
 }
 

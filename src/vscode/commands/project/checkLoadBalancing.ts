@@ -47,7 +47,7 @@ async function askUrlForService(service: ServiceSummary): Promise<{ url: string;
     if (ports.length === 0) throw new Error(vscode.l10n.t('Service {0} publishes no port to probe.', service.name));
     const chosen =
         ports.length === 1
-            ? ports[0]!
+            ? ports[0]
             : (await pick(ports.map((p) => ({ label: p, description: urlFor(publishedPort(p)!) })), { title: vscode.l10n.t('Check Load Balancing: which port of {0}?', service.name) })).label;
     return { url: urlFor(publishedPort(chosen)!), source: `${service.name} ${chosen}` };
 }

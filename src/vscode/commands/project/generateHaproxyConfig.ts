@@ -2,7 +2,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { CancelledError } from '../../../core/cancellation';
 import { loadCompose } from '../../../core/compose/load';
-import { generateHaproxyConfig, type ComposeLike } from '../../../core/haproxy/generate';
+import { generateHaproxyConfig } from '../../../core/haproxy/generate';
 import type { ExtensionServices } from '../../services';
 import type { ProposedDocuments } from './proposedDocuments';
 import { optionsArgument, pick, readText, uriArgument } from './prompts';
@@ -29,7 +29,7 @@ async function resolveComposeFile(arg: unknown): Promise<vscode.Uri> {
     const found = await vscode.workspace.findFiles('**/{docker-compose,compose}*.{yml,yaml}', '**/node_modules/**', 50);
     if (found.length === 0) throw new Error(vscode.l10n.t('There is no compose file in this workspace.'));
     const items = found.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map((f) => ({ label: vscode.workspace.asRelativePath(f), uri: f }));
-    return items.length === 1 ? items[0]!.uri : (await pick(items, { title: vscode.l10n.t('Generate HAProxy Config: which compose file?') })).uri;
+    return items.length === 1 ? items[0].uri : (await pick(items, { title: vscode.l10n.t('Generate HAProxy Config: which compose file?') })).uri;
 }
 
 export function generateHaproxyConfigCommand(services: ExtensionServices, proposed: ProposedDocuments) {
@@ -43,7 +43,7 @@ export function generateHaproxyConfigCommand(services: ExtensionServices, propos
         if (!loaded.config || firstError) {
             throw new Error(vscode.l10n.t('{0} has errors; fix them first: {1}', path.basename(composeUri.fsPath), firstError?.message ?? ''));
         }
-        const generated = generateHaproxyConfig(loaded.config as unknown as ComposeLike);
+        const generated = generateHaproxyConfig(loaded.config);
         const warnings = generated.warnings.map((w) => (w.service ? `${w.service}: ${w.message}` : w.message));
         if (generated.backends.length === 0) {
             throw new Error(

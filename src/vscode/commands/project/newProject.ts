@@ -47,14 +47,14 @@ async function askFolder(): Promise<vscode.Uri> {
     type Item = vscode.QuickPickItem & { uri?: vscode.Uri; action?: 'choose' | 'new' };
     const folders = vscode.workspace.workspaceFolders ?? [];
     const items: Item[] = folders.map((f) => ({ label: `$(folder) ${f.name}`, description: f.uri.fsPath, uri: f.uri }));
-    if (folders.length > 0) items.push({ label: vscode.l10n.t('$(new-folder) New folder in {0}…', folders[0]!.name), action: 'new' });
+    if (folders.length > 0) items.push({ label: vscode.l10n.t('$(new-folder) New folder in {0}…', folders[0].name), action: 'new' });
     items.push({ label: vscode.l10n.t('$(folder-opened) Choose folder…'), action: 'choose' });
     const chosen = await pick(items, { title: vscode.l10n.t('New Load-Balanced Project: where?'), placeHolder: vscode.l10n.t('The folder to write the project into') });
     if (chosen.uri) return chosen.uri;
     if (chosen.action === 'new') {
-        const parent = folders[0]!.uri;
+        const parent = folders[0].uri;
         const name = await input({
-            title: vscode.l10n.t('New folder in {0}', folders[0]!.name),
+            title: vscode.l10n.t('New folder in {0}', folders[0].name),
             value: 'lb-demo',
             validateInput: (v) => (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v.trim()) ? undefined : vscode.l10n.t('Letters, digits, ".", "_" and "-" only.')),
         });

@@ -35,7 +35,7 @@ export function uriArgument(value: unknown): vscode.Uri | undefined {
 
 /** A plain options object argument (not a Uri, not the array of selected resources the explorer passes). */
 export function optionsArgument<T extends object>(value: unknown): Partial<T> {
-    return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof vscode.Uri) ? (value as Partial<T>) : {};
+    return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof vscode.Uri) ? value : {};
 }
 
 export async function isDirectory(uri: vscode.Uri): Promise<boolean> {

@@ -14,7 +14,7 @@ export async function resolveService(services: ExtensionServices, argument: unkn
             const summary = (argument as { service: ServiceSummary }).service;
             return { name: summary.name, summary };
         }
-        if ('serviceName' in argument && typeof (argument as { serviceName: unknown }).serviceName === 'string') {
+        if ('serviceName' in argument && typeof argument.serviceName === 'string') {
             const name = (argument as { serviceName: string }).serviceName;
             return { name, summary: await findSummary(services, name) };
         }
@@ -33,7 +33,7 @@ export async function resolveService(services: ExtensionServices, argument: unkn
 export async function resolveStack(services: ExtensionServices, argument: unknown, placeHolder: string): Promise<string> {
     if (argument && typeof argument === 'object') {
         if ('stack' in argument && (argument as { stack: StackSummary }).stack?.name) return (argument as { stack: StackSummary }).stack.name;
-        if ('stackName' in argument && typeof (argument as { stackName: unknown }).stackName === 'string') return (argument as { stackName: string }).stackName;
+        if ('stackName' in argument && typeof argument.stackName === 'string') return (argument as { stackName: string }).stackName;
     }
     const snapshot = await currentSnapshot(services);
     if (!snapshot.stacks.length) throw new Error(vscode.l10n.t('There is no stack to choose from.'));

@@ -113,7 +113,7 @@ async function verifiedUpdate(services: ExtensionServices, service: string, imag
     const lines = describeVerifiedUpdate(report);
     for (const line of lines) services.log.info(line);
     void show('completed', report.results.at(-1)?.startMs ?? 0);
-    if (!report.passed) throw new Error(lines[lines.length - 1]!);
+    if (!report.passed) throw new Error(lines[lines.length - 1]);
     void vscode.window.showInformationMessage(vscode.l10n.t('{0} runs {1}: {2} requests answered, none failed.', service, image, report.summary.ok));
     return { summary: report.summary, before: report.before.versions, after: report.after.versions, panelUpdates };
 }

@@ -1,13 +1,15 @@
 /**
  * `swarm-stacks node ls|drain|pause|activate|promote|demote|label-add|label-rm`, on the same core as
  * the Nodes view (src/core/nodes). Drain, pause and activate print their impact first (on stderr);
- * `--dry-run` stops there. Registered with addVerb when this module loads.
+ * `--dry-run` stops there.
  */
-import { addVerb, engineFor, UsageError, type CliIo, type ParsedArgs, type Verb } from './main';
-import { availabilityImpact, describeImpact, type Availability } from '../core/nodes/impact';
-import { addNodeLabels, demoteNode, parseNodeLabel, promoteNode, removeNodeLabels, setNodeAvailability, validateLabelKey, type NodeVerbResult } from '../core/nodes/verbs';
-import { readSnapshot } from '../core/swarm-snapshot';
-import { renderTable } from '../core/stack/tables';
+import { engineFor } from '../engine';
+import type { CliIo } from '../io';
+import { UsageError, type ParsedArgs, type Verb } from '../verb';
+import { availabilityImpact, describeImpact, type Availability } from '../../core/nodes/impact';
+import { addNodeLabels, demoteNode, parseNodeLabel, promoteNode, removeNodeLabels, setNodeAvailability, validateLabelKey, type NodeVerbResult } from '../../core/nodes/verbs';
+import { readSnapshot } from '../../core/swarm-snapshot';
+import { renderTable } from '../../core/stack/tables';
 
 const SUBCOMMANDS = ['ls', 'drain', 'pause', 'activate', 'promote', 'demote', 'label-add', 'label-rm'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
@@ -58,10 +60,10 @@ function done(io: CliIo, result: NodeVerbResult): number {
     return 0;
 }
 
-const node: Verb = {
+export const node: Verb = {
     options: { 'dry-run': { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } },
     async run(args, io) {
-        const [sub, ref, ...rest] = args.positionals as string[];
+        const [sub, ref, ...rest] = args.positionals;
         if (!SUBCOMMANDS.includes(sub as Subcommand)) {
             throw new UsageError(sub === undefined ? `a subcommand is required: ${SUBCOMMANDS.join(', ')}` : `unknown subcommand "${sub}": use ${SUBCOMMANDS.join(', ')}`);
         }
@@ -96,4 +98,3 @@ const node: Verb = {
     },
 };
 
-addVerb('node', node);

@@ -1,16 +1,17 @@
 /**
  * The registry verb of the command line: `push`, as `docker push` (docker/cli `cli/command/image/push.go`),
- * with the credentials the Docker CLI would use. Registered with addVerb when this module loads.
+ * with the credentials the Docker CLI would use.
  */
-import { addVerb, UsageError, type CliIo, type ParsedArgs, type Verb } from './main';
-import { pushImage, pushReference, type PushEngine, type PushProgress } from '../core/registry/push';
+import type { CliIo } from '../io';
+import { UsageError, type ParsedArgs, type Verb } from '../verb';
+import { pushImage, pushReference, type PushEngine, type PushProgress } from '../../core/registry/push';
 
 function pushEngine(args: ParsedArgs, io: CliIo): PushEngine {
     const timeout = typeof args.values.timeout === 'string' ? args.values.timeout : undefined;
     const timeoutSeconds = timeout === undefined ? undefined : Number(timeout);
     if (timeoutSeconds !== undefined && !(timeoutSeconds > 0)) throw new UsageError('--timeout takes a number of seconds');
     // Loaded here so that `--help` never loads the Docker client.
-    const { connectDocker } = require('../docker/connect') as typeof import('../docker/connect');
+    const { connectDocker } = require('../../docker/connect') as typeof import('../../docker/connect');
     const host = typeof args.values.host === 'string' ? args.values.host : undefined;
     return connectDocker({ host, env: io.env, timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 });
 }
@@ -48,14 +49,14 @@ function progressWriter(io: CliIo, quiet: boolean): { onProgress(p: PushProgress
     };
 }
 
-const push: Verb = {
+export const push: Verb = {
     options: {
         quiet: { type: 'boolean', short: 'q' },
         'stall-timeout': { type: 'string' },
     },
     async run(args, io) {
         if (args.positionals.length !== 1) throw new UsageError('"push" requires exactly 1 argument: the image');
-        const raw = args.positionals[0] as string;
+        const raw = args.positionals[0];
         let ref;
         try {
             ref = pushReference(raw);
@@ -68,7 +69,7 @@ const push: Verb = {
         const quiet = Boolean(args.values.quiet);
         const engine = pushEngine(args, io);
         // Loaded here: only push and deploy read credentials.
-        const { nodeRegistryAuthSource } = require('../core/registry/node-io') as typeof import('../core/registry/node-io');
+        const { nodeRegistryAuthSource } = require('../../core/registry/node-io') as typeof import('../../core/registry/node-io');
         const credentials = nodeRegistryAuthSource(io.env);
         const authHeader = await credentials.authHeaderFor(ref.image);
         if (!quiet && ref.tagDefaulted) io.stderr.write(`Using default tag: ${ref.tag}\n`);
@@ -85,4 +86,3 @@ const push: Verb = {
     },
 };
 
-addVerb('push', push);
