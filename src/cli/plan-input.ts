@@ -27,6 +27,7 @@ export function planInputOf(
     args: ParsedArgs,
     io: CliIo,
     stack: string,
+    verb: 'deploy' | 'diff',
 ): { files: string[]; loaded: ReturnType<typeof lintCompose>; specs: NonNullable<ReturnType<typeof lintCompose>['specs']>; options: Omit<DeployOptions, 'history'> } {
     const files = composeFiles(args);
     const mode = (args.values['resolve-image'] as string | undefined) ?? 'always';
@@ -35,7 +36,7 @@ export function planInputOf(
     if (loaded.load.dotEnvFile) io.stderr.write(`Read variables from ${loaded.load.dotEnvFile} (the environment wins; --no-dotenv turns this off)\n`);
     if (!loaded.specs) {
         const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
-        throw new ReportedFailure(`swarm-stacks: ${errors} error${errors === 1 ? '' : 's'} in the compose file${files.length > 1 ? 's' : ''}; nothing was deployed`);
+        throw new ReportedFailure(`swarm-stacks: ${errors} error${errors === 1 ? '' : 's'} in the compose file${files.length > 1 ? 's' : ''}; nothing was ${verb === 'diff' ? 'compared' : 'deployed'}`);
     }
     if (!RESOLVE_IMAGE_MODES.includes(mode as ResolveImageMode)) throw new UsageError(`invalid option ${mode} for flag --resolve-image`);
     const withRegistryAuth = Boolean(args.values['with-registry-auth']);

@@ -24,7 +24,7 @@ export const deploy: Verb = {
         // The engine answers the reads that do not depend on the compose file while the file is read and validated.
         const early = engineIfAny(args, io);
         if (early) await readAhead(early, (engine) => deployReadsAhead(engine, stack, { signal: io.signal }));
-        const { files, specs, options: planOptions } = planInputOf(args, io, stack);
+        const { files, specs, options: planOptions } = planInputOf(args, io, stack, 'deploy');
         const engine = early ?? engineFor(args, io);
         const options = {
             ...planOptions,

@@ -16,7 +16,7 @@ export const diff: Verb = {
         const stack = oneStack(args, 'diff');
         try {
             // The same reading, options and plan as deploy (cli/plan-input.ts planInputOf, core/stack/deploy.ts prepareDeploy).
-            const { specs, options } = planInputOf(args, io, stack);
+            const { specs, options } = planInputOf(args, io, stack, 'diff');
             const plan = await prepareDeploy(engineFor(args, io), specs, stack, options);
             if (plan.problems.length) throw new Error(`${plan.problems.join('\n')}\nA deploy would fail.`);
             for (const warning of plan.warnings) io.stderr.write(warning);
