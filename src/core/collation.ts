@@ -1,7 +1,7 @@
 /**
  * The order of `Intl.Collator('en')` (what `localeCompare` gives), computed in plain code for printable ASCII text:
- * stack, service and task names, protocols, timestamps. The first Intl call of a process initialises ICU, which costs
- * 8–15 ms, a quarter of what `swarm-stacks ls` may spend over Node's own start (bench/startup.ts). Text with any other
+ * stack, service and task names, protocols, timestamps. The first Intl call of a process initialises ICU, a cost on
+ * the command line's start-up path (bench/startup.ts measures it). Text with any other
  * character goes to the collator itself. test/unit/collation.test.ts checks that both orders agree.
  *
  * For printable ASCII, CLDR's root collation (which `en` uses unchanged) is: one primary weight per character in the

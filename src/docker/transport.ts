@@ -49,9 +49,9 @@ const DUMMY_HOST = 'docker.example.com';
 
 /**
  * For connections without TLS. Node's http agent otherwise derives a TLS server name for every request
- * (`calculateServerName` in lib/_http_agent.js) and tests the host with `net.isIP`, whose IPv6 pattern costs about
- * 5 ms to compile on its first use: a tenth of what `swarm-stacks ls` may spend over Node's start. Plain http and
- * unix sockets never use the name.
+ * (`calculateServerName` in lib/_http_agent.js) and tests the host with `net.isIP`, whose IPv6 pattern is compiled
+ * on its first use, on the command line's start-up path (bench/startup.ts). Plain http and unix sockets never use
+ * the name.
  */
 const NO_SERVER_NAME = { servername: '' } as const;
 
@@ -65,7 +65,7 @@ export function createTransport(endpoint: DockerEndpoint, options: TransportOpti
                 ...NO_SERVER_NAME,
             });
         case 'ssh': {
-            // A new ssh connection costs a login (about 0.4 s here), so short requests share one kept-alive
+            // A new ssh connection costs a login, so short requests share one kept-alive
             // process and queue on it, as the Docker CLI's requests do; long exchanges get their own.
             const target = {
                 host: endpoint.host ?? '',

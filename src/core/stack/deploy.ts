@@ -23,8 +23,8 @@ const NOT_A_MANAGER_MESSAGE =
 
 const PLACEHOLDER_ID = '<created by this deploy>';
 // Services are created and updated a few at a time: enough to be quick, few enough to spare the manager. The manager
-// commits each through raft, and commits what arrives together at once: 300 creations took a median 535 ms with 4 in
-// flight, 448 ms with 8 and 377 ms with 16 on the test machine's engine (the Docker CLI sends one at a time). A TLS
+// commits each through raft, and commits what arrives together at once, so a few in flight finish sooner than one at
+// a time (the Docker CLI's way); bench/deploy.ts compares the choices and bench/RESULTS.md has the figures. A TLS
 // endpoint opens a connection per request in flight; an ssh one sends its short requests one after another anyway.
 const SERVICE_CONCURRENCY = 8;
 // A registry that answers takes well under a second; none answering must not stall the deploy.
@@ -67,7 +67,7 @@ export function deployReadsAhead(engine: StackEngine, stackName: string, call: C
 
 export async function prepareDeploy(engine: StackEngine, specs: StackSpecs, stackName: string, options: DeployOptions): Promise<DeployPlan> {
     const call: CallOptions = { signal: options.signal };
-    // The engine answers /info slowest of these reads (10-15 ms): the stack's state is read meanwhile. On a node that
+    // The engine answers /info slowest of these reads: the stack's state is read meanwhile. On a node that
     // is not a manager those reads fail too, and the answer to /info is what is reported.
     const infoRead = engine.info(call);
     const stateRead = (async () => {

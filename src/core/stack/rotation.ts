@@ -57,7 +57,7 @@ export function rotationRequested(config: ComposeConfig | undefined): boolean {
 
 /** The first 8 hex digits of the SHA-256 of a config's content (`Data` is base64). Never for a secret: see above. */
 export function contentHash8(dataBase64: string | undefined, templating?: string): string {
-    // Required here: lint reads this module's names, and loading crypto costs it about 5 ms.
+    // Required here: lint reads this module's names and should not pay for loading crypto.
     const { createHash } = require('crypto') as typeof import('crypto');
     const hash = createHash('sha256').update(Buffer.from(dataBase64 ?? '', 'base64'));
     // Templated content renders differently: the driver is part of what the object is.
