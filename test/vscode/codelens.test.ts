@@ -10,27 +10,11 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SwarmStacksApi } from '../../src/extension';
 import { takeScreenshot } from './harness';
+import { waitFor } from './wait';
 
 const EXTENSION_ID = 'swarm-stacks.swarm-stacks';
 const WAIT_MS = 15_000;
 
-/** Polls until check() returns a value (not undefined/false), at most `ms`; fails with `what` otherwise. */
-async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, ms = WAIT_MS): Promise<T> {
-    const deadline = Date.now() + ms;
-    let last: unknown;
-    for (;;) {
-        try {
-            const value = await check();
-            if (value !== undefined && value !== false) return value;
-        } catch (error) {
-            last = error;
-        }
-        if (Date.now() > deadline) {
-            throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-}
 
 async function lensesOf(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
     const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];

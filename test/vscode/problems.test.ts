@@ -11,9 +11,9 @@ import type { SwarmStacksApi } from '../../src/extension';
 import { formatDiagnostic } from '../../src/core/diagnostics';
 import { lintCompose } from '../../src/core/stack/lint';
 import { generateCompose } from '../../bench/codelens';
+import { waitFor } from './wait';
 
 const EXTENSION_ID = 'swarm-stacks.swarm-stacks';
-const WAIT_MS = 15_000;
 
 const SEVERITY: Record<number, string> = {
     [vscode.DiagnosticSeverity.Error]: 'error',
@@ -29,15 +29,6 @@ function problemsOf(uri: vscode.Uri): string[] {
         .map((d) => `${uri.fsPath}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${SEVERITY[d.severity]}: ${d.message}`);
 }
 
-async function waitFor<T>(what: string, check: () => T | undefined | false, ms = WAIT_MS): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        const value = check();
-        if (value !== undefined && value !== false) return value;
-        if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-}
 
 describe('Problems panel = swarm-stacks lint', function () {
     let dir: string;

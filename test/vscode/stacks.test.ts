@@ -11,23 +11,10 @@ import * as vscode from 'vscode';
 import type { SwarmStacksApi } from '../../src/extension';
 import type { ServiceItem, StackItem, TaskItem } from '../../src/vscode/views/stackItems';
 import { takeScreenshot } from './harness';
+import { waitFor } from './wait';
 
 const BASE_IMAGE = 'swarm-stacks-testbed/node:20';
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
-        try {
-            const value = await probe();
-            if (value !== undefined && value !== false) return value;
-        } catch (error) {
-            last = error;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-}
 
 function docker(...args: string[]): string {
     return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();

@@ -1,4 +1,5 @@
-/** Bounded waiting for engine tests: poll a condition, never sleep a fixed time "to let it settle". */
+/** The engine tests' form of the one bounded wait (test/support/wait.ts): options instead of positional arguments. */
+import { waitFor as waitUntil } from '../../support/wait';
 
 export interface WaitOptions {
     timeoutMs: number;
@@ -7,27 +8,7 @@ export interface WaitOptions {
     what?: string;
 }
 
-/**
- * Polls `condition` until it returns a value other than `undefined`/`false` and returns that value.
- * Errors thrown by the condition count as "not yet" (the last one is reported on timeout).
- */
-export async function waitFor<T>(condition: () => T | undefined | false | Promise<T | undefined | false>, options: WaitOptions): Promise<T> {
-    const interval = options.intervalMs ?? 100;
-    const deadline = Date.now() + options.timeoutMs;
-    let lastError: unknown;
-    for (;;) {
-        try {
-            const value = await condition();
-            if (value !== undefined && value !== false) {
-                return value;
-            }
-        } catch (error) {
-            lastError = error;
-        }
-        if (Date.now() >= deadline) {
-            const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-            throw new Error(`Timed out after ${options.timeoutMs} ms waiting for ${options.what ?? 'a condition'}${why}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))));
-    }
+/** Polls `condition` until it returns a value other than `undefined`/`false` and returns that value. */
+export function waitFor<T>(condition: () => T | undefined | false | Promise<T | undefined | false>, options: WaitOptions): Promise<T> {
+    return waitUntil(options.what ?? 'a condition', condition, options.timeoutMs, options.intervalMs ?? 100);
 }
