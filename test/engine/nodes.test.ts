@@ -217,9 +217,11 @@ describe('3-node swarm: node verbs from the CLI, and a node lost during deploy -
             const endpoint = clusterNode(cluster, 'node1').host;
             assert.ok(
                 plan.stderr.includes(
-                    `image ${image} is in no registry the nodes can pull from: service ${stack}_web cannot start on node2, node3 (it can on node1). ` +
+                    // The image names Docker Hub, which the test bed cannot reach: the plan says the lookup failed, not that no registry has it.
+                    `image ${image} could not be looked up in its registry, so whether the nodes can pull it is not known: ` +
+                        `service ${stack}_web cannot start on node2, node3 unless they pull it (it can on node1). ` +
                         `Only node1 (the engine at ${endpoint}) is known to hold it; the other nodes cannot be asked and pull it only from a registry. ` +
-                        'Push it to a registry the nodes can reach.',
+                        'If the registry does not have it, push it there.',
                 ),
                 plan.stderr,
             );

@@ -103,9 +103,13 @@ export function unpulledWhere(u: UnpulledImage): string {
 /** What is known, in one paragraph per image: the plan's warning. */
 export function describeUnpulledImage(u: UnpulledImage): string {
     const perService = u.services
-        .map((s) => `service ${s.name} cannot start on ${s.cannotStartOn.join(', ')}${s.canStartOn.length ? ` (it can on ${s.canStartOn.join(', ')})` : ''}`)
+        .map((s) => {
+            // After a failed lookup the registry may still have the image: the nodes without it start the task if they pull it.
+            const unless = u.lookup === 'failed' ? ` unless ${s.cannotStartOn.length === 1 ? 'it pulls' : 'they pull'} it` : '';
+            return `service ${s.name} cannot start on ${s.cannotStartOn.join(', ')}${unless}${s.canStartOn.length ? ` (it can on ${s.canStartOn.join(', ')})` : ''}`;
+        })
         .join('; ');
     const known = knownHolders(u);
     const advice = u.lookup === 'needsCredentials' ? 'Deploy with --with-registry-auth so that the nodes can pull it.' : u.lookup === 'failed' ? 'If the registry does not have it, push it there.' : 'Push it to a registry the nodes can reach.';
-    return `image ${u.image} ${unpulledWhere(u)}: ${perService}${u.lookup === 'failed' ? ' unless it can pull it' : ''}. ${known.head}; ${known.reason}. ${advice}`;
+    return `image ${u.image} ${unpulledWhere(u)}: ${perService}. ${known.head}; ${known.reason}. ${advice}`;
 }
